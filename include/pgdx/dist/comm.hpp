@@ -1,0 +1,61 @@
+#pragma once
+// MPI communicator wrapper: the only header besides dist/*.cpp that touches MPI.
+// Collectives are explicit member calls; copying a Comm never calls MPI (it is a view).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace pgdx::dist {
+
+// Owns MPI_Init/MPI_Finalize for main(); respects an MPI that is already initialised.
+class MpiSession {
+ public:
+  MpiSession(int* argc, char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+
+ private:
+  bool owns_ = false;
+};
+
+class Comm {
+ public:
+  static Comm world();
+  static Comm self();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool is_root() const { return rank_ == 0; }
+
+  void barrier() const;
+  void allreduce_sum(double* data, std::size_t count) const;
+  double allreduce_sum(double value) const;
+  double allreduce_max(double value) const;
+  int allreduce_max(int value) const;
+  // Concatenates every rank's `local` in rank order into `global` on every rank.
+  void allgatherv(const std::vector<double>& local, std::vector<double>& global) const;
+  void broadcast(double* data, std::size_t count, int root = 0) const;
+  void broadcast(std::string& text, int root = 0) const;
+  // Ends every rank of the job: the path for an exception that escaped on one rank only.
+  [[noreturn]] void abort(int code) const;
+
+  // Opaque handle for dist/ internals (ScaLAPACK grids): the communicator's Fortran handle.
+  long handle() const { return handle_; }
+
+ private:
+  explicit Comm(long handle);
+  long handle_ = 0;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+// Contiguous share [begin, end) of n items for `rank` of `size`: the first n % size ranks get one more.
+struct IndexRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t size() const { return end - begin; }
+};
+IndexRange shard(std::size_t n, int rank, int size);
+
+}  // namespace pgdx::dist

@@ -1,0 +1,51 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API: the only header that speaks HDF5 to the rest of io/.
+// Every failing call throws with the call spelled out and HDF5's own message; HDF5's automatic
+// stderr printing is switched off while pgdx holds a file.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pgdx::io {
+
+class H5File {
+ public:
+  enum class Mode { create_truncate, read_only, read_write };
+  H5File(const std::string& path, Mode mode);
+  ~H5File();
+  H5File(const H5File&) = delete;
+  H5File& operator=(const H5File&) = delete;
+
+  const std::string& path() const { return path_; }
+  void close();  // flushes; idempotent
+  void flush();
+
+  // Attributes on the root group (overwritten if present).
+  void set_attribute(const std::string& name, const std::string& value);
+  void set_attribute(const std::string& name, double value);
+  void set_attribute(const std::string& name, std::int64_t value);
+  bool has_attribute(const std::string& name) const;
+  std::string string_attribute(const std::string& name) const;
+  double real_attribute(const std::string& name) const;
+  std::int64_t integer_attribute(const std::string& name) const;
+
+  // Fixed-shape float64 dataset (intermediate groups are created). dims = {n} or {rows, cols}.
+  void write(const std::string& path, const std::vector<double>& data, const std::vector<std::uint64_t>& dims);
+  void write(const std::string& path, const std::vector<std::int64_t>& data, const std::vector<std::uint64_t>& dims);
+
+  // Extendible chunked datasets: 1-D float64/int64 columns, 2-D float64 (rows × width).
+  void append(const std::string& path, const std::vector<double>& values);
+  void append(const std::string& path, const std::vector<std::int64_t>& values);
+  void append_rows(const std::string& path, const std::vector<double>& rows, std::uint64_t width);
+
+  bool exists(const std::string& path) const;
+  std::vector<std::uint64_t> shape(const std::string& path) const;
+  std::vector<double> read_reals(const std::string& path) const;  // any numeric type, as float64
+  std::vector<std::int64_t> read_integers(const std::string& path) const;
+
+ private:
+  std::int64_t id_ = -1;  // hid_t
+  std::string path_;
+};
+
+}  // namespace pgdx::io

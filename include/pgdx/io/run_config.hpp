@@ -1,0 +1,45 @@
+#pragma once
+// A run's configuration: TOML file + `--set key=value` overrides → typed, validated structs.
+// Every key is checked: unknown keys, wrong types and bad values throw ConfigError naming the
+// file and the key. Numerics never see TOML.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pgdx/loss/mse.hpp"
+#include "pgdx/model/mlp_options.hpp"
+#include "pgdx/optim/optimizer_options.hpp"
+#include "pgdx/task/task.hpp"
+
+namespace pgdx::io {
+
+struct RunOptions {
+  std::uint64_t seed = 0;
+  long steps = 2000;
+  long record_every = 1;      // history/spectrum cadence (step 0 and the last step are always recorded)
+  std::size_t batch_size = 0; // 0: full batch; otherwise minibatches from the seeded stream, reshuffled per epoch
+  std::string name;           // output file stem; default derived from file stem, optimizer and seed
+  long progress_every = 0;    // progress line cadence in steps; 0: about 20 lines per run
+  void validate() const;
+};
+
+struct RunConfig {
+  std::string file;                    // path given on the command line
+  std::vector<std::string> overrides;  // the --set arguments as given
+  std::string effective_toml;          // the configuration after overrides, as TOML text
+  RunOptions run;
+  task::TaskOptions task;
+  model::MlpOptions model;
+  loss::Reduction reduction = loss::Reduction::mean;
+  optim::OptimizerOptions optimizer;
+};
+
+// Reads, overrides and validates. Throws ConfigError (missing file, syntax, unknown key, wrong
+// type, bad value).
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Same, from TOML text (tests); `origin` names the text in messages.
+RunConfig parse_run_config(const std::string& toml_text, const std::string& origin,
+                           const std::vector<std::string>& overrides = {});
+
+}  // namespace pgdx::io

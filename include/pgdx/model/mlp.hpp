@@ -1,0 +1,54 @@
+#pragma once
+// Fully connected network: z_l = W_l a_{l−1} + b_l, a_l = act(z_l) for hidden layers,
+// f = s · z_L. θ layout: layer by layer, W_l (out × in, row-major) then b_l.
+#include <cstdint>
+
+#include "pgdx/model/mlp_options.hpp"
+#include "pgdx/model/model.hpp"
+
+namespace pgdx::model {
+
+class Mlp final : public Model {
+ public:
+  // Draws θ₀ from the init stream of `seed` (layer by layer in the θ order), times init_scale.
+  Mlp(const MlpOptions& options, std::uint64_t seed);
+
+  std::size_t input_dim() const override { return options_.layers.front(); }
+  std::size_t output_dim() const override { return options_.layers.back(); }
+  std::size_t num_params() const override { return theta_.size(); }
+  const std::vector<double>& params() const override { return theta_; }
+  void set_params(const std::vector<double>& theta) override;
+
+  void forward(const Matrix& x, Matrix& f) override;
+  void vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) override;
+  void jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) override;
+  void jacobian_transposed(const Matrix& x, Matrix& jt) override;
+  void forget_cached_forward() override { cached_x_ = nullptr; }
+
+  const MlpOptions& options() const { return options_; }
+  std::size_t num_layers() const { return options_.layers.size() - 1; }
+  // Offsets of W_l and b_l in θ (l = 0-based layer index); bias offset is meaningless if !bias.
+  std::size_t weight_offset(std::size_t l) const { return weight_offset_[l]; }
+  std::size_t bias_offset(std::size_t l) const { return bias_offset_[l]; }
+
+ private:
+  // Recomputes the cached activations unless they belong to this x and this θ.
+  void ensure_forward(const Matrix& x);
+  // act'(z) for hidden layer l, evaluated from the cached z and a.
+  void activation_derivative(std::size_t l, Matrix& out) const;
+
+  MlpOptions options_;
+  std::vector<double> theta_;
+  std::vector<std::size_t> weight_offset_;
+  std::vector<std::size_t> bias_offset_;
+
+  // Forward cache: z_[l] (d_{l+1} × n) and a_[l] = act(z_[l]) for hidden layers.
+  std::vector<Matrix> z_;
+  std::vector<Matrix> a_;
+  const double* cached_x_ = nullptr;
+  std::size_t cached_cols_ = 0;
+  std::uint64_t cached_version_ = 0;
+  std::uint64_t version_ = 1;  // bumped by set_params
+};
+
+}  // namespace pgdx::model

@@ -1,0 +1,49 @@
+#pragma once
+// Solves in the N × N sample ("Gram") space, K = J Jᵀ. Behind an interface so the dense LAPACK
+// solver here and a ScaLAPACK one (distributed K) are interchangeable above it.
+#include <vector>
+
+#include "pgdx/linalg/matrix.hpp"
+#include "pgdx/optim/optimizer_options.hpp"
+
+namespace pgdx::optim {
+
+struct DampedSolution {
+  std::vector<double> z;   // (K + μ I)⁻¹ e
+  double mu_used = 0.0;    // μ after any raises (sum scale)
+  int fallbacks = 0;       // Cholesky failures
+  bool eigen_fallback = false;
+};
+
+struct ProjectedSolution {
+  std::vector<double> z;   // U diag(1/λᵢ · 𝟙[λᵢ > cut]) Uᵀ e
+  std::vector<double> k_z; // K z = projection of e onto the kept eigenvectors
+  int kept = 0;
+  double lambda_max = 0.0;
+};
+
+class GramSolver {
+ public:
+  virtual ~GramSolver() = default;
+  // Cholesky of K + μI; a failed factorisation raises μ by `raise` up to `retries` times, then
+  // solves by eigen-decomposition with eigenvalues clamped at 0. Never throws for numerics.
+  virtual DampedSolution solve_damped(const linalg::Matrix& k, const std::vector<double>& e, double mu, int retries,
+                                      double raise) = 0;
+  // Pseudo-inverse solve dropping eigenvalues λ ≤ cut, cut = cutoff·λ_max (relative) or cutoff.
+  virtual ProjectedSolution solve_projected(const linalg::Matrix& k, const std::vector<double>& e, double cutoff,
+                                            CutoffMode mode) = 0;
+};
+
+class DenseGramSolver final : public GramSolver {
+ public:
+  DampedSolution solve_damped(const linalg::Matrix& k, const std::vector<double>& e, double mu, int retries,
+                              double raise) override;
+  ProjectedSolution solve_projected(const linalg::Matrix& k, const std::vector<double>& e, double cutoff,
+                                    CutoffMode mode) override;
+
+ private:
+  linalg::Matrix work_;
+  std::vector<double> eigenvalues_;
+};
+
+}  // namespace pgdx::optim

@@ -1,0 +1,30 @@
+#pragma once
+// What every optimizer sees: a least-squares problem on the current batch,
+//   L(θ) = c · ½‖e(θ)‖²,  e ∈ R^N (N = n·C, sample-major),  J = ∂e/∂θ,
+// with c = 1 (sum) or 1/n (mean). Distribution across ranks is hidden behind it: every call
+// returns the same values on every rank. This is the boundary that lets a task supply its own
+// residual (e = f − y for regression; a PDE residual for a PINN) without touching optimizers.
+#include <cstddef>
+#include <vector>
+
+#include "pgdx/linalg/matrix.hpp"
+
+namespace pgdx::optim {
+
+class LeastSquaresProblem {
+ public:
+  virtual ~LeastSquaresProblem() = default;
+
+  virtual std::size_t num_params() const = 0;
+  virtual const std::vector<double>& params() const = 0;
+  virtual void set_params(const std::vector<double>& theta) = 0;
+
+  virtual std::size_t num_samples() const = 0;  // n of the current batch (the mean-scale divisor)
+  virtual double loss_scale() const = 0;        // c above
+
+  virtual void residual(std::vector<double>& e) = 0;                                  // e(θ), N entries
+  virtual void gram(linalg::Matrix& k) = 0;                                           // K = J Jᵀ, N × N
+  virtual void jt_times(const std::vector<double>& z, std::vector<double>& out) = 0;  // Jᵀ z, p entries
+};
+
+}  // namespace pgdx::optim

@@ -1,0 +1,35 @@
+#pragma once
+// LM in the sample space (push-through identity, DESIGN.md §3):
+//   δ = (JᵀJ + μ_sum I)⁻¹ Jᵀe = Jᵀ (K + μ_sum I)⁻¹ e,  K = J Jᵀ,  θ ← θ − η δ,
+// μ_sum = μ (optimizer.mu_scale = "sum") or n·μ ("mean"). The loss reduction does not enter:
+// an LM step is invariant to a common rescaling of J and e except through μ.
+// ρ = (½‖e(θ)‖² − ½‖e(θ − ηδ)‖²) / (η eᵀKz − ½η²‖Kz‖²)  (predicted by the linear model; Jδ = Kz).
+#include <memory>
+#include <vector>
+
+#include "pgdx/optim/damping_schedule.hpp"
+#include "pgdx/optim/gram_solver.hpp"
+#include "pgdx/optim/optimizer.hpp"
+
+namespace pgdx::optim {
+
+// Predicted decrease of ½‖e‖² for the step −η·δ with J δ = k_z.
+double predicted_reduction(const std::vector<double>& e, const std::vector<double>& k_z, double lr);
+
+class LevenbergMarquardt final : public Optimizer {
+ public:
+  explicit LevenbergMarquardt(const OptimizerOptions& options,
+                              std::unique_ptr<GramSolver> solver = std::make_unique<DenseGramSolver>());
+  StepInfo step(LeastSquaresProblem& problem) override;
+  std::string name() const override { return "lm"; }
+  const DampingSchedule& damping() const { return damping_; }
+
+ private:
+  OptimizerOptions options_;
+  DampingSchedule damping_;
+  std::unique_ptr<GramSolver> solver_;
+  linalg::Matrix k_;
+  std::vector<double> e_, e_trial_, delta_, k_z_, theta0_, theta_;
+};
+
+}  // namespace pgdx::optim

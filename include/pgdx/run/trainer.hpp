@@ -1,0 +1,62 @@
+#pragma once
+// The one training loop (DESIGN.md §2): batch selection, optimizer step, recording cadence,
+// divergence detection, summary. Every rank runs it identically; sinks decide who writes.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pgdx/dist/comm.hpp"
+#include "pgdx/io/run_config.hpp"
+#include "pgdx/model/model.hpp"
+#include "pgdx/optim/optimizer.hpp"
+#include "pgdx/run/recording.hpp"
+#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/task/task.hpp"
+#include "pgdx/util/rng.hpp"
+
+namespace pgdx::run {
+
+struct RunSummary {
+  std::string status = "completed";  // completed | diverged
+  std::string message;
+  long steps = 0;
+  double final_train_loss = 0.0;
+  double final_test_loss = 0.0;
+  double wall_seconds = 0.0;
+};
+
+class Trainer {
+ public:
+  Trainer(const io::RunConfig& config, model::Model& model, const task::Task& task, optim::Optimizer& optimizer,
+          dist::Comm comm);
+
+  void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
+  void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
+
+  RunSummary run();
+
+ private:
+  bool full_batch() const;
+  const std::vector<std::size_t>& next_batch();
+  bool is_record_step(long step) const;
+  Record evaluate(long step, const optim::StepInfo& info, double step_seconds);
+  bool diverged(const Record& record) const;
+
+  const io::RunConfig& config_;
+  model::Model& model_;
+  const task::Task& task_;
+  optim::Optimizer& optimizer_;
+  dist::Comm comm_;
+  SupervisedProblem batch_problem_;
+  SupervisedProblem train_problem_;
+  SupervisedProblem test_problem_;
+  std::vector<std::unique_ptr<Diagnostic>> diagnostics_;
+  std::vector<RecordSink*> sinks_;
+  std::vector<double> theta0_, train_residual_, test_residual_;
+  Rng minibatch_rng_;
+  std::vector<std::size_t> epoch_order_, batch_;
+  std::size_t epoch_position_ = 0;
+};
+
+}  // namespace pgdx::run

@@ -1,0 +1,253 @@
+#include "pgdx/io/h5_file.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pgdx::io {
+namespace {
+
+// Folds HDF5's error stack into one line (innermost description first is the most useful).
+herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
+  auto* text = static_cast<std::string*>(data);
+  if (n == 0 && err->desc) *text = err->desc;
+  return 0;
+}
+
+[[noreturn]] void fail(const std::string& call, const std::string& file) {
+  std::string detail;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &detail);
+  H5Eclear2(H5E_DEFAULT);
+  throw std::runtime_error(file + ": HDF5 " + call + " failed" + (detail.empty() ? "" : ": " + detail));
+}
+
+hid_t checked(hid_t id, const std::string& call, const std::string& file) {
+  if (id < 0) fail(call, file);
+  return id;
+}
+
+void checked_status(herr_t rc, const std::string& call, const std::string& file) {
+  if (rc < 0) fail(call, file);
+}
+
+// Closes any HDF5 identifier on scope exit.
+class Handle {
+ public:
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle() {
+    if (id_ >= 0) H5Idec_ref(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+};
+
+hid_t link_properties_with_parents() {
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  return lcpl;
+}
+
+hid_t open_or_create_extendible(hid_t file, const std::string& path, hid_t type, std::uint64_t width,
+                                const std::string& file_name) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) > 0) return checked(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", file_name);
+  const int rank = width == 0 ? 1 : 2;
+  hsize_t dims[2] = {0, width};
+  hsize_t max_dims[2] = {H5S_UNLIMITED, width};
+  hsize_t chunk[2] = {width == 0 ? 1024 : std::max<hsize_t>(1, 32768 / (8 * width) ), width};
+  Handle space(checked(H5Screate_simple(rank, dims, max_dims), "H5Screate_simple", file_name));
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  checked_status(H5Pset_chunk(dcpl, rank, chunk), "H5Pset_chunk", file_name);
+  Handle lcpl(link_properties_with_parents());
+  return checked(H5Dcreate2(file, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), "H5Dcreate2(" + path + ")",
+                 file_name);
+}
+
+void append_block(hid_t file, const std::string& path, hid_t type, const void* data, std::uint64_t rows,
+                  std::uint64_t width, const std::string& file_name) {
+  if (rows == 0) return;
+  Handle dset(open_or_create_extendible(file, path, type, width, file_name));
+  Handle old_space(H5Dget_space(dset));
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(old_space, dims, nullptr);
+  const int rank = width == 0 ? 1 : 2;
+  hsize_t new_dims[2] = {dims[0] + rows, width};
+  checked_status(H5Dset_extent(dset, new_dims), "H5Dset_extent(" + path + ")", file_name);
+  Handle space(H5Dget_space(dset));
+  hsize_t start[2] = {dims[0], 0};
+  hsize_t count[2] = {rows, width};
+  checked_status(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr), "H5Sselect_hyperslab",
+                 file_name);
+  Handle memory(H5Screate_simple(rank, count, nullptr));
+  checked_status(H5Dwrite(dset, type, memory, space, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
+}
+
+template <class T>
+std::vector<T> read_all(hid_t file, const std::string& path, hid_t mem_type, const std::string& file_name) {
+  Handle dset(checked(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", file_name));
+  Handle space(H5Dget_space(dset));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<T> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+  if (!out.empty())
+    checked_status(H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "H5Dread(" + path + ")",
+                   file_name);
+  return out;
+}
+
+void write_attribute(hid_t file, const std::string& name, hid_t type, const void* data, const std::string& file_name) {
+  if (H5Aexists(file, name.c_str()) > 0) H5Adelete(file, name.c_str());
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(checked(H5Acreate2(file, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                      "H5Acreate2(" + name + ")", file_name));
+  checked_status(H5Awrite(attr, type, data), "H5Awrite(" + name + ")", file_name);
+}
+
+}  // namespace
+
+H5File::H5File(const std::string& path, Mode mode) : path_(path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by exceptions, not printed
+  switch (mode) {
+    case Mode::create_truncate:
+      id_ = checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate", path);
+      break;
+    case Mode::read_only:
+      id_ = checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen", path);
+      break;
+    case Mode::read_write:
+      id_ = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "H5Fopen", path);
+      break;
+  }
+}
+
+H5File::~H5File() {
+  if (id_ >= 0) H5Fclose(id_);
+}
+
+void H5File::close() {
+  if (id_ < 0) return;
+  const herr_t rc = H5Fclose(id_);
+  id_ = -1;
+  checked_status(rc, "H5Fclose", path_);
+}
+
+void H5File::flush() { checked_status(H5Fflush(id_, H5F_SCOPE_GLOBAL), "H5Fflush", path_); }
+
+void H5File::set_attribute(const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type, std::max<std::size_t>(1, value.size()));
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  write_attribute(id_, name, type, padded.data(), path_);
+}
+
+void H5File::set_attribute(const std::string& name, double value) {
+  write_attribute(id_, name, H5T_NATIVE_DOUBLE, &value, path_);
+}
+
+void H5File::set_attribute(const std::string& name, std::int64_t value) {
+  write_attribute(id_, name, H5T_NATIVE_INT64, &value, path_);
+}
+
+bool H5File::has_attribute(const std::string& name) const { return H5Aexists(id_, name.c_str()) > 0; }
+
+std::string H5File::string_attribute(const std::string& name) const {
+  Handle attr(checked(H5Aopen(id_, name.c_str(), H5P_DEFAULT), "H5Aopen(" + name + ")", path_));
+  Handle type(H5Aget_type(attr));
+  if (H5Tget_class(type) != H5T_STRING) throw std::runtime_error(path_ + ": attribute " + name + " is not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    char* value = nullptr;
+    Handle mem(H5Tget_native_type(type, H5T_DIR_ASCEND));
+    checked_status(H5Aread(attr, mem, &value), "H5Aread(" + name + ")", path_);
+    std::string out = value ? value : "";
+    H5free_memory(value);
+    return out;
+  }
+  std::string out(H5Tget_size(type), '\0');
+  checked_status(H5Aread(attr, type, out.data()), "H5Aread(" + name + ")", path_);
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+double H5File::real_attribute(const std::string& name) const {
+  Handle attr(checked(H5Aopen(id_, name.c_str(), H5P_DEFAULT), "H5Aopen(" + name + ")", path_));
+  double v = 0.0;
+  checked_status(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), "H5Aread(" + name + ")", path_);
+  return v;
+}
+
+std::int64_t H5File::integer_attribute(const std::string& name) const {
+  Handle attr(checked(H5Aopen(id_, name.c_str(), H5P_DEFAULT), "H5Aopen(" + name + ")", path_));
+  std::int64_t v = 0;
+  checked_status(H5Aread(attr, H5T_NATIVE_INT64, &v), "H5Aread(" + name + ")", path_);
+  return v;
+}
+
+namespace {
+void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type, const void* data,
+                   const std::vector<std::uint64_t>& dims, const std::string& file_name) {
+  std::vector<hsize_t> d(dims.begin(), dims.end());
+  Handle space(checked(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), "H5Screate_simple", file_name));
+  Handle lcpl(link_properties_with_parents());
+  Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+                      "H5Dcreate2(" + path + ")", file_name));
+  checked_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
+}
+}  // namespace
+
+void H5File::write(const std::string& path, const std::vector<double>& data, const std::vector<std::uint64_t>& dims) {
+  write_dataset(id_, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.data(), dims, path_);
+}
+
+void H5File::write(const std::string& path, const std::vector<std::int64_t>& data,
+                   const std::vector<std::uint64_t>& dims) {
+  write_dataset(id_, path, H5T_STD_I64LE, H5T_NATIVE_INT64, data.data(), dims, path_);
+}
+
+void H5File::append(const std::string& path, const std::vector<double>& values) {
+  append_block(id_, path, H5T_NATIVE_DOUBLE, values.data(), values.size(), 0, path_);
+}
+
+void H5File::append(const std::string& path, const std::vector<std::int64_t>& values) {
+  append_block(id_, path, H5T_NATIVE_INT64, values.data(), values.size(), 0, path_);
+}
+
+void H5File::append_rows(const std::string& path, const std::vector<double>& rows, std::uint64_t width) {
+  append_block(id_, path, H5T_NATIVE_DOUBLE, rows.data(), width ? rows.size() / width : 0, width, path_);
+}
+
+bool H5File::exists(const std::string& path) const {
+  // H5Lexists needs every parent to exist, so walk the path.
+  std::string prefix;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    prefix = path.substr(0, slash);
+    if (H5Lexists(id_, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+std::vector<std::uint64_t> H5File::shape(const std::string& path) const {
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle space(H5Dget_space(dset));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return {dims.begin(), dims.end()};
+}
+
+std::vector<double> H5File::read_reals(const std::string& path) const {
+  return read_all<double>(id_, path, H5T_NATIVE_DOUBLE, path_);
+}
+
+std::vector<std::int64_t> H5File::read_integers(const std::string& path) const {
+  return read_all<std::int64_t>(id_, path, H5T_NATIVE_INT64, path_);
+}
+
+}  // namespace pgdx::io

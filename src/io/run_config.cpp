@@ -1,0 +1,307 @@
+#include "pgdx/io/run_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "pgdx/util/errors.hpp"
+
+namespace pgdx::io {
+namespace {
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  return parts;
+}
+
+std::string describe(const toml::node& node) {
+  std::ostringstream os;
+  if (node.is_string())
+    os << '\'' << *node.value<std::string>() << '\'';
+  else if (node.is_table())
+    os << "a table";
+  else
+    node.visit([&os](const auto& value) { os << value; });
+  return os.str();
+}
+
+std::string type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+// Applies one `a.b.c=value` override; the value is parsed as TOML, else taken as a bare string.
+void apply_override(toml::table& root, const std::string& origin, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(origin, "", "override '" + assignment + "' is not of the form key=value");
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed = toml::table{{"v", text}};
+  }
+  const auto parts = split_key(key);
+  toml::table* table = &root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    toml::node* next = table->get(parts[i]);
+    if (!next) next = &table->insert(parts[i], toml::table{}).first->second;
+    if (!next->is_table()) throw ConfigError(origin, key, "override goes through '" + parts[i] + "', which is not a table");
+    table = next->as_table();
+  }
+  table->insert_or_assign(parts.back(), *parsed.get("v"));
+}
+
+// Reads typed values by dotted key, remembering which keys were read so the rest are unknown.
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
+
+  const toml::node* find(const std::string& key) {
+    used_.insert(key);
+    return root_.at_path(key).node();
+  }
+
+  bool has(const std::string& key) const { return root_.at_path(key).node() != nullptr; }
+
+  void real(const std::string& key, double& out) {
+    if (const toml::node* n = find(key)) {
+      if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer()))
+        out = *v;
+      else
+        fail(key, "expected a number, got " + type_name(*n) + " " + describe(*n));
+    }
+  }
+
+  void integer(const std::string& key, long& out, long min_value) {
+    if (const toml::node* n = find(key)) {
+      if (!n->is_integer()) fail(key, "expected an integer, got " + type_name(*n) + " " + describe(*n));
+      const long v = static_cast<long>(*n->value<std::int64_t>());
+      if (v < min_value) fail(key, "must be >= " + std::to_string(min_value) + " (got " + std::to_string(v) + ")");
+      out = v;
+    }
+  }
+
+  template <class T>
+  void count(const std::string& key, T& out, long min_value) {
+    long v = static_cast<long>(out);
+    integer(key, v, min_value);
+    out = static_cast<T>(v);
+  }
+
+  void boolean(const std::string& key, bool& out) {
+    if (const toml::node* n = find(key)) {
+      if (!n->is_boolean()) fail(key, "expected true or false, got " + type_name(*n) + " " + describe(*n));
+      out = *n->value<bool>();
+    }
+  }
+
+  void string(const std::string& key, std::string& out) {
+    if (const toml::node* n = find(key)) {
+      if (!n->is_string()) fail(key, "expected a string, got " + type_name(*n) + " " + describe(*n));
+      out = *n->value<std::string>();
+    }
+  }
+
+  // A string naming one of an enum's values.
+  template <class E, class Parse>
+  void choice(const std::string& key, E& out, Parse parse, const std::string& allowed, bool required = false) {
+    if (required && !has(key)) fail(key, "is required (one of " + allowed + ")");
+    std::string text;
+    if (!has(key)) {
+      used_.insert(key);
+      return;
+    }
+    string(key, text);
+    auto v = parse(text);
+    if (!v) fail(key, "must be one of " + allowed + " (got '" + text + "')");
+    out = *v;
+  }
+
+  void size_list(const std::string& key, std::vector<std::size_t>& out) {
+    if (const toml::node* n = find(key)) {
+      const toml::array* arr = n->as_array();
+      if (!arr) fail(key, "expected an array of integers, got " + type_name(*n) + " " + describe(*n));
+      std::vector<std::size_t> values;
+      for (const toml::node& item : *arr) {
+        if (!item.is_integer() || *item.value<std::int64_t>() < 1)
+          fail(key, "expected an array of integers >= 1, got " + describe(*n));
+        values.push_back(static_cast<std::size_t>(*item.value<std::int64_t>()));
+      }
+      out = values;
+    }
+  }
+
+  // Every leaf key not read is unknown.
+  void reject_unknown() const { visit(root_, ""); }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw ConfigError(origin_, key, problem);
+  }
+
+  // A validate() message "key: constraint" becomes "key 'key': constraint (got value)".
+  [[noreturn]] void fail_validation(const std::invalid_argument& e) const {
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
+    const std::string key = colon == std::string::npos ? std::string() : what.substr(0, colon);
+    std::string problem = colon == std::string::npos ? what : what.substr(colon + 2);
+    if (const toml::node* n = root_.at_path(key).node()) problem += " (got " + describe(*n) + ")";
+    throw ConfigError(origin_, key, problem);
+  }
+
+ private:
+  void visit(const toml::table& table, const std::string& prefix) const {
+    for (const auto& [k, node] : table) {
+      const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (used_.count(key)) continue;
+      if (const toml::table* sub = node.as_table()) {
+        visit(*sub, key);
+      } else {
+        throw ConfigError(origin_, key, "unknown key");
+      }
+    }
+  }
+
+  const toml::table& root_;
+  std::string origin_;
+  std::set<std::string> used_;
+};
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string default_run_name(const std::string& origin, const RunConfig& c) {
+  std::string name = std::filesystem::path(origin).stem().string();
+  if (name.empty()) name = "run";
+  name += "_" + optim::to_string(c.optimizer.method);
+  if (c.optimizer.method == optim::Method::lm) name += "_mu" + format_number(c.optimizer.mu);
+  name += "_seed" + std::to_string(c.run.seed);
+  return name;
+}
+
+RunConfig read(toml::table& root, const std::string& origin, const std::vector<std::string>& overrides) {
+  for (const std::string& assignment : overrides) apply_override(root, origin, assignment);
+  RunConfig c;
+  c.file = origin;
+  c.overrides = overrides;
+  Reader r(root, origin);
+
+  long seed = 0;
+  r.integer("run.seed", seed, 0);
+  c.run.seed = static_cast<std::uint64_t>(seed);
+  r.integer("run.steps", c.run.steps, 0);
+  r.integer("run.record_every", c.run.record_every, 1);
+  r.count("run.batch_size", c.run.batch_size, 0);
+  r.string("run.name", c.run.name);
+  r.integer("run.progress_every", c.run.progress_every, 0);
+
+  r.string("task.name", c.task.name);
+  r.count("task.points", c.task.points, 1);
+
+  r.size_list("model.layers", c.model.layers);
+  r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
+  const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";
+  r.choice("model.init", c.model.init, model::parse_init, inits);
+  r.choice("model.bias_init", c.model.bias_init, model::parse_init, inits);
+  r.boolean("model.bias", c.model.bias);
+  r.real("model.init_scale", c.model.init_scale);
+  r.real("model.output_scale", c.model.output_scale);
+
+  r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean", /*required=*/true);
+
+  auto& o = c.optimizer;
+  r.choice("optimizer.name", o.method, optim::parse_method, "sgd|adam|adamw|lm|gn", /*required=*/true);
+  r.real("optimizer.lr", o.lr);
+  r.real("optimizer.beta1", o.beta1);
+  r.real("optimizer.beta2", o.beta2);
+  r.real("optimizer.eps", o.eps);
+  r.real("optimizer.weight_decay", o.weight_decay);
+  r.real("optimizer.mu", o.mu);
+  r.choice("optimizer.mu_scale", o.mu_scale, optim::parse_mu_scale, "sum|mean", /*required=*/true);
+  r.choice("optimizer.damping", o.damping, optim::parse_damping, "constant|loglinear|adaptive");
+  r.real("optimizer.mu_final", o.mu_final);
+  r.integer("optimizer.mu_decay_steps", o.mu_decay_steps, 1);
+  r.real("optimizer.adaptive_grow", o.adaptive_grow);
+  r.real("optimizer.adaptive_min_shrink", o.adaptive_min_shrink);
+  long attempts = o.max_attempts;
+  r.integer("optimizer.max_attempts", attempts, 1);
+  o.max_attempts = static_cast<int>(attempts);
+  r.real("optimizer.mu_min", o.mu_min);
+  r.real("optimizer.mu_max", o.mu_max);
+  long retries = o.cholesky_retries;
+  r.integer("optimizer.cholesky_retries", retries, 0);
+  o.cholesky_retries = static_cast<int>(retries);
+  r.real("optimizer.cholesky_raise", o.cholesky_raise);
+  r.real("optimizer.gn_cutoff", o.gn_cutoff);
+  r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
+
+  r.reject_unknown();
+  try {
+    c.run.validate();
+    c.task.validate();
+    c.model.validate();
+    c.optimizer.validate();
+  } catch (const std::invalid_argument& e) {
+    r.fail_validation(e);
+  }
+  if (c.model.layers.front() != 1 || c.model.layers.back() != 1)
+    r.fail("model.layers", "task regression1d needs 1 input and 1 output");
+  if (c.run.batch_size > c.task.points)
+    r.fail("run.batch_size", "is larger than the training set (" + std::to_string(c.task.points) + ")");
+  if (c.run.name.empty()) c.run.name = default_run_name(origin, c);
+  if (c.run.name.find('/') != std::string::npos) r.fail("run.name", "must not contain '/'");
+
+  std::ostringstream text;
+  text << root << "\n";
+  c.effective_toml = text.str();
+  return c;
+}
+
+}  // namespace
+
+void RunOptions::validate() const {
+  if (steps < 0) throw std::invalid_argument("run.steps: must be >= 0");
+  if (record_every < 1) throw std::invalid_argument("run.record_every: must be >= 1");
+}
+
+RunConfig parse_run_config(const std::string& toml_text, const std::string& origin,
+                           const std::vector<std::string>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(origin, "",
+                      "TOML syntax error at line " + std::to_string(e.source().begin.line) + ": " +
+                          std::string(e.description()));
+  }
+  return read(root, origin, overrides);
+}
+
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "", std::filesystem::exists(path) ? "cannot be read" : "no such file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_run_config(text.str(), path, overrides);
+}
+
+}  // namespace pgdx::io

@@ -1,0 +1,82 @@
+#include "pgdx/io/run_writer.hpp"
+
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+namespace pgdx::io {
+
+namespace fs = std::filesystem;
+
+RunWriter::RunWriter(const std::string& directory, const std::string& name) {
+  fs::create_directories(directory.empty() ? "." : directory);
+  const fs::path base = fs::path(directory.empty() ? "." : directory) / name;
+  partial_path_ = base.string() + ".h5.partial";
+  final_path_ = base.string() + ".h5";
+  file_ = std::make_unique<H5File>(partial_path_, H5File::Mode::create_truncate);
+  file_->set_attribute("status", std::string("running"));
+  last_flush_ = std::chrono::steady_clock::now();
+}
+
+RunWriter::~RunWriter() {
+  if (!file_) return;
+  try {
+    flush();
+    file_->close();
+  } catch (...) {
+    // Destructors do not throw; the .partial file says the run did not finish.
+  }
+}
+
+void RunWriter::record(const Record& record) {
+  integers_["/history/step"].push_back(record.step);
+  for (const auto& [name, value] : record.integers) integers_["/history/" + name].push_back(value);
+  for (const auto& [name, value] : record.reals) reals_["/history/" + name].push_back(value);
+  std::set<std::string> groups_seen;
+  for (const auto& [name, row] : record.rows) {
+    Series& s = rows_["/" + name];
+    if (s.width == 0) s.width = row.size();
+    if (row.size() != s.width) throw std::logic_error("RunWriter: row width of " + name + " changed");
+    s.values.insert(s.values.end(), row.begin(), row.end());
+    const std::string group = name.substr(0, name.rfind('/'));
+    // Several series of one group share its step column.
+    if (groups_seen.insert(group).second) row_steps_["/" + group + "/step"].push_back(record.step);
+  }
+  ++buffered_;
+  const auto now = std::chrono::steady_clock::now();
+  if (buffered_ >= 256 || now - last_flush_ > std::chrono::seconds(5)) flush();
+}
+
+void RunWriter::flush() {
+  if (!file_) return;
+  for (auto& [path, values] : integers_) {
+    file_->append(path, values);
+    values.clear();
+  }
+  for (auto& [path, values] : reals_) {
+    file_->append(path, values);
+    values.clear();
+  }
+  for (auto& [path, series] : rows_) {
+    file_->append_rows(path, series.values, series.width);
+    series.values.clear();
+  }
+  for (auto& [path, values] : row_steps_) {
+    file_->append(path, values);
+    values.clear();
+  }
+  buffered_ = 0;
+  last_flush_ = std::chrono::steady_clock::now();
+  file_->flush();
+}
+
+void RunWriter::finish(const std::string& status, const std::string& message) {
+  flush();
+  file_->set_attribute("status", status);
+  file_->set_attribute("message", message);
+  file_->close();
+  file_.reset();
+  fs::rename(partial_path_, final_path_);
+}
+
+}  // namespace pgdx::io

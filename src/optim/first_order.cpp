@@ -1,0 +1,57 @@
+#include "pgdx/optim/first_order.hpp"
+
+#include <cmath>
+
+namespace pgdx::optim {
+
+void loss_gradient(LeastSquaresProblem& problem, std::vector<double>& residual, std::vector<double>& gradient) {
+  problem.residual(residual);
+  problem.jt_times(residual, gradient);
+  const double c = problem.loss_scale();
+  if (c != 1.0)
+    for (double& g : gradient) g *= c;
+}
+
+StepInfo Sgd::step(LeastSquaresProblem& problem) {
+  loss_gradient(problem, e_, g_);
+  theta_ = problem.params();
+  for (std::size_t i = 0; i < theta_.size(); ++i) theta_[i] -= options_.lr * (g_[i] + options_.weight_decay * theta_[i]);
+  problem.set_params(theta_);
+  StepInfo info;
+  info.lr = options_.lr;
+  return info;
+}
+
+StepInfo Adam::step(LeastSquaresProblem& problem) {
+  loss_gradient(problem, e_, g_);
+  theta_ = problem.params();
+  const std::size_t p = theta_.size();
+  if (m_.size() != p) {
+    m_.assign(p, 0.0);
+    v_.assign(p, 0.0);
+  }
+  ++t_;
+  const double b1 = options_.beta1;
+  const double b2 = options_.beta2;
+  const double correction1 = 1.0 - std::pow(b1, static_cast<double>(t_));
+  const double correction2 = 1.0 - std::pow(b2, static_cast<double>(t_));
+  const bool decoupled = options_.method == Method::adamw;
+  for (std::size_t i = 0; i < p; ++i) {
+    double g = g_[i];
+    if (decoupled)
+      theta_[i] *= 1.0 - options_.lr * options_.weight_decay;
+    else
+      g += options_.weight_decay * theta_[i];
+    m_[i] = b1 * m_[i] + (1.0 - b1) * g;
+    v_[i] = b2 * v_[i] + (1.0 - b2) * g * g;
+    const double m_hat = m_[i] / correction1;
+    const double v_hat = v_[i] / correction2;
+    theta_[i] -= options_.lr * m_hat / (std::sqrt(v_hat) + options_.eps);
+  }
+  problem.set_params(theta_);
+  StepInfo info;
+  info.lr = options_.lr;
+  return info;
+}
+
+}  // namespace pgdx::optim

@@ -1,0 +1,32 @@
+#include "pgdx/optim/gauss_newton.hpp"
+
+#include "pgdx/linalg/blas.hpp"
+#include "pgdx/optim/levenberg_marquardt.hpp"
+
+namespace pgdx::optim {
+
+GaussNewton::GaussNewton(const OptimizerOptions& options, std::unique_ptr<GramSolver> solver)
+    : options_(options), solver_(std::move(solver)) {}
+
+StepInfo GaussNewton::step(LeastSquaresProblem& problem) {
+  problem.residual(e_);
+  problem.gram(k_);
+  const ProjectedSolution solution = solver_->solve_projected(k_, e_, options_.gn_cutoff, options_.gn_cutoff_mode);
+  problem.jt_times(solution.z, delta_);
+  const double predicted = predicted_reduction(e_, solution.k_z, options_.lr);
+  const double loss_before = 0.5 * linalg::dot(e_.size(), e_.data(), e_.data());
+
+  theta_ = problem.params();
+  linalg::axpy(theta_.size(), -options_.lr, delta_.data(), theta_.data());
+  problem.set_params(theta_);
+  problem.residual(e_trial_);
+  const double loss_after = 0.5 * linalg::dot(e_trial_.size(), e_trial_.data(), e_trial_.data());
+
+  StepInfo info;
+  info.lr = options_.lr;
+  info.gn_rank = solution.kept;
+  info.rho = (loss_before - loss_after) / predicted;
+  return info;
+}
+
+}  // namespace pgdx::optim

@@ -1,0 +1,20 @@
+#include "pgdx/optim/make_optimizer.hpp"
+
+#include "pgdx/optim/first_order.hpp"
+#include "pgdx/optim/gauss_newton.hpp"
+#include "pgdx/optim/levenberg_marquardt.hpp"
+
+namespace pgdx::optim {
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
+  switch (options.method) {
+    case Method::sgd: return std::make_unique<Sgd>(options);
+    case Method::adam:
+    case Method::adamw: return std::make_unique<Adam>(options);
+    case Method::lm: return std::make_unique<LevenbergMarquardt>(options);
+    case Method::gn: return std::make_unique<GaussNewton>(options);
+  }
+  return nullptr;
+}
+
+}  // namespace pgdx::optim

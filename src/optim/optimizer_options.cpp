@@ -1,0 +1,92 @@
+#include "pgdx/optim/optimizer_options.hpp"
+
+#include <cmath>
+#include <ostream>
+#include <stdexcept>
+#include <utility>
+
+namespace pgdx::optim {
+namespace {
+
+template <class E, std::size_t N>
+std::string name_of(const std::pair<E, const char*> (&table)[N], E value) {
+  for (const auto& [v, name] : table)
+    if (v == value) return name;
+  return "?";
+}
+
+template <class E, std::size_t N>
+std::optional<E> value_of(const std::pair<E, const char*> (&table)[N], const std::string& text) {
+  for (const auto& [v, name] : table)
+    if (text == name) return v;
+  return std::nullopt;
+}
+
+const std::pair<Method, const char*> kMethods[] = {
+    {Method::sgd, "sgd"}, {Method::adam, "adam"}, {Method::adamw, "adamw"}, {Method::lm, "lm"}, {Method::gn, "gn"}};
+const std::pair<MuScale, const char*> kMuScales[] = {{MuScale::sum, "sum"}, {MuScale::mean, "mean"}};
+const std::pair<DampingKind, const char*> kDampings[] = {
+    {DampingKind::constant, "constant"}, {DampingKind::loglinear, "loglinear"}, {DampingKind::adaptive, "adaptive"}};
+const std::pair<CutoffMode, const char*> kCutoffModes[] = {{CutoffMode::relative, "relative"},
+                                                           {CutoffMode::absolute, "absolute"}};
+
+void require(bool ok, const char* key, const char* constraint) {
+  if (!ok) throw std::invalid_argument(std::string("optimizer.") + key + ": " + constraint);
+}
+
+bool positive(double x) { return std::isfinite(x) && x > 0; }
+
+}  // namespace
+
+std::string to_string(Method m) { return name_of(kMethods, m); }
+std::string to_string(MuScale s) { return name_of(kMuScales, s); }
+std::string to_string(DampingKind d) { return name_of(kDampings, d); }
+std::string to_string(CutoffMode c) { return name_of(kCutoffModes, c); }
+std::optional<Method> parse_method(const std::string& s) { return value_of(kMethods, s); }
+std::optional<MuScale> parse_mu_scale(const std::string& s) { return value_of(kMuScales, s); }
+std::optional<DampingKind> parse_damping(const std::string& s) { return value_of(kDampings, s); }
+std::optional<CutoffMode> parse_cutoff_mode(const std::string& s) { return value_of(kCutoffModes, s); }
+
+void OptimizerOptions::validate() const {
+  require(positive(lr), "lr", "must be a finite number > 0");
+  require(std::isfinite(beta1) && beta1 >= 0 && beta1 < 1, "beta1", "must be in [0, 1)");
+  require(std::isfinite(beta2) && beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1)");
+  require(positive(eps), "eps", "must be a finite number > 0");
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must be a finite number >= 0");
+  require(positive(mu), "mu", "must be a finite number > 0");
+  require(positive(mu_final), "mu_final", "must be a finite number > 0");
+  require(mu_decay_steps >= 1, "mu_decay_steps", "must be >= 1");
+  require(std::isfinite(adaptive_grow) && adaptive_grow > 1, "adaptive_grow", "must be > 1");
+  require(std::isfinite(adaptive_min_shrink) && adaptive_min_shrink > 0 && adaptive_min_shrink < 1,
+          "adaptive_min_shrink", "must be in (0, 1)");
+  require(max_attempts >= 1, "max_attempts", "must be >= 1");
+  require(positive(mu_min), "mu_min", "must be a finite number > 0");
+  require(positive(mu_max) && mu_max > mu_min, "mu_max", "must be a finite number > mu_min");
+  require(cholesky_retries >= 0, "cholesky_retries", "must be >= 0");
+  require(std::isfinite(cholesky_raise) && cholesky_raise > 1, "cholesky_raise", "must be > 1");
+  require(std::isfinite(gn_cutoff) && gn_cutoff >= 0, "gn_cutoff", "must be a finite number >= 0");
+  if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
+}
+
+std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
+  os << to_string(o.method) << "(lr " << o.lr;
+  switch (o.method) {
+    case Method::sgd:
+      if (o.weight_decay > 0) os << ", weight_decay " << o.weight_decay;
+      break;
+    case Method::adam:
+    case Method::adamw:
+      os << ", betas " << o.beta1 << "/" << o.beta2 << ", eps " << o.eps << ", weight_decay " << o.weight_decay;
+      break;
+    case Method::lm:
+      os << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
+      if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
+      break;
+    case Method::gn:
+      os << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");
+      break;
+  }
+  return os << ")";
+}
+
+}  // namespace pgdx::optim

@@ -1,0 +1,40 @@
+#include "pgdx/run/progress.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace pgdx::run {
+namespace {
+
+std::string format_eta(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "-";
+  const long s = static_cast<long>(seconds + 0.5);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return buffer;
+}
+
+}  // namespace
+
+ProgressPrinter::ProgressPrinter(long total_steps, long every, std::FILE* out)
+    : total_(total_steps), every_(every > 0 ? every : std::max(1L, total_steps / 20)), out_(out),
+      start_(std::chrono::steady_clock::now()) {}
+
+void ProgressPrinter::on_record(const Record& record) {
+  const long step = record.step;
+  const bool due = last_printed_ < 0 || step - last_printed_ >= every_ || step == total_;
+  if (!due) return;
+  if (last_printed_ < 0)
+    std::fprintf(out_, "%10s %13s %13s %10s %10s %10s\n", "step", "train_loss", "test_loss", "mu", "steps/s", "ETA");
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = step > 0 && elapsed > 0 ? static_cast<double>(step) / elapsed : NAN;
+  const double eta = std::isfinite(rate) ? static_cast<double>(total_ - step) / rate : NAN;
+  char steps[32];
+  std::snprintf(steps, sizeof steps, "%ld/%ld", step, total_);
+  std::fprintf(out_, "%10s %13.6e %13.6e %10.3e %10.1f %10s\n", steps, record.real("train_loss"),
+               record.real("test_loss"), record.real("mu"), rate, format_eta(eta).c_str());
+  std::fflush(out_);
+  last_printed_ = step;
+}
+
+}  // namespace pgdx::run

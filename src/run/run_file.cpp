@@ -1,0 +1,71 @@
+#include "pgdx/run/run_file.hpp"
+
+#include <ctime>
+#include <numeric>
+
+#include "pgdx/build_info.hpp"
+
+namespace pgdx::run {
+namespace {
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
+
+std::string join(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+// Column-major d × n (one sample per column) is row-major n × d: the layout's (n, d).
+void write_samples(io::H5File& file, const std::string& path, const linalg::Matrix& m) {
+  file.write(path, m.storage(), {m.cols(), m.rows()});
+}
+
+}  // namespace
+
+RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const model::Model& model,
+                 const task::Task& task, int ranks, std::size_t num_modes)
+    : writer_(out_dir, config.run.name) {
+  io::H5File& f = writer_.file();
+  f.set_attribute("format", std::string("pgdx-run"));
+  f.set_attribute("format_version", std::int64_t{1});
+  f.set_attribute("pgdx_version", std::string(build::kVersion));
+  f.set_attribute("git_commit", std::string(build::kGitCommit));
+  f.set_attribute("config", config.effective_toml);
+  f.set_attribute("config_file", config.file);
+  f.set_attribute("overrides", join(config.overrides, ";"));
+  f.set_attribute("run_name", config.run.name);
+  f.set_attribute("task", task.name());
+  f.set_attribute("optimizer", optim::to_string(config.optimizer.method));
+  f.set_attribute("seed", static_cast<std::int64_t>(config.run.seed));
+  f.set_attribute("num_params", static_cast<std::int64_t>(model.num_params()));
+  f.set_attribute("num_train", static_cast<std::int64_t>(task.train().size()));
+  f.set_attribute("num_outputs", static_cast<std::int64_t>(model.output_dim()));
+  f.set_attribute("ranks", static_cast<std::int64_t>(ranks));
+  f.set_attribute("started_at", utc_now());
+  f.write("/init/params", model.params(), {model.num_params()});
+  write_samples(f, "/data/train_x", task.train().x);
+  write_samples(f, "/data/train_y", task.train().y);
+  if (num_modes > 0) {
+    std::vector<std::int64_t> modes(num_modes);
+    std::iota(modes.begin(), modes.end(), std::int64_t{0});
+    f.write("/spectral/modes", modes, {num_modes});
+  }
+}
+
+void RunFile::finish(const RunSummary& summary, const model::Model& model) {
+  io::H5File& f = writer_.file();
+  f.write("/final/params", model.params(), {model.num_params()});
+  f.set_attribute("steps_completed", static_cast<std::int64_t>(summary.steps));
+  f.set_attribute("wall_seconds", summary.wall_seconds);
+  f.set_attribute("final_train_loss", summary.final_train_loss);
+  f.set_attribute("final_test_loss", summary.final_test_loss);
+  writer_.finish(summary.status, summary.message);
+}
+
+}  // namespace pgdx::run

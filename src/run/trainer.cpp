@@ -1,0 +1,133 @@
+#include "pgdx/run/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "pgdx/linalg/blas.hpp"
+
+namespace pgdx::run {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double squared_norm(const std::vector<double>& v) {
+  const double n = linalg::norm2(v.size(), v.data());
+  return n * n;
+}
+}  // namespace
+
+Trainer::Trainer(const io::RunConfig& config, model::Model& model, const task::Task& task,
+                 optim::Optimizer& optimizer, dist::Comm comm)
+    : config_(config),
+      model_(model),
+      task_(task),
+      optimizer_(optimizer),
+      comm_(comm),
+      batch_problem_(model, comm, config.reduction),
+      train_problem_(model, comm, config.reduction),
+      test_problem_(model, comm, config.reduction),
+      minibatch_rng_(config.run.seed, Stream::minibatch) {
+  train_problem_.set_all(task.train());
+  if (task.test()) test_problem_.set_all(*task.test());
+  if (full_batch()) batch_problem_.set_all(task.train());
+}
+
+bool Trainer::full_batch() const {
+  return config_.run.batch_size == 0 || config_.run.batch_size >= task_.train().size();
+}
+
+// Minibatches: a seeded permutation of the training set per epoch, consumed in consecutive
+// chunks; a remainder smaller than a batch is dropped and a new epoch drawn. The stream is the
+// same on every rank, so the batch does not depend on the rank count.
+const std::vector<std::size_t>& Trainer::next_batch() {
+  const std::size_t n = task_.train().size();
+  const std::size_t b = config_.run.batch_size;
+  if (epoch_order_.empty() || epoch_position_ + b > n) {
+    epoch_order_.resize(n);
+    std::iota(epoch_order_.begin(), epoch_order_.end(), std::size_t{0});
+    minibatch_rng_.shuffle(epoch_order_);
+    epoch_position_ = 0;
+  }
+  batch_.assign(epoch_order_.begin() + static_cast<long>(epoch_position_),
+                epoch_order_.begin() + static_cast<long>(epoch_position_ + b));
+  epoch_position_ += b;
+  return batch_;
+}
+
+bool Trainer::is_record_step(long step) const {
+  return step == 0 || step % config_.run.record_every == 0 || step == config_.run.steps;
+}
+
+Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_seconds) {
+  Record record;
+  record.step = step;
+  train_problem_.residual(train_residual_);
+  record.reals.emplace_back("train_loss", loss::mse_value(config_.reduction, squared_norm(train_residual_),
+                                                          task_.train().size()));
+  double test_loss = kNaN;
+  if (task_.test()) {
+    test_problem_.residual(test_residual_);
+    test_loss = loss::mse_value(config_.reduction, squared_norm(test_residual_), task_.test()->size());
+  }
+  record.reals.emplace_back("test_loss", test_loss);
+  record.reals.emplace_back("lr", step == 0 ? kNaN : info.lr);
+  record.reals.emplace_back("mu", info.mu);
+  record.reals.emplace_back("rho", info.rho);
+  record.reals.emplace_back("step_seconds", step_seconds);
+  record.integers.emplace_back("attempts", step == 0 ? 0 : info.attempts);
+  record.integers.emplace_back("solve_fallbacks", info.solve_fallbacks);
+  record.integers.emplace_back("accepted", step == 0 ? 0 : (info.accepted ? 1 : 0));
+  record.integers.emplace_back("gn_rank", info.gn_rank);
+  const Evaluation state{step, model_.params(), theta0_, train_residual_};
+  for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);
+  return record;
+}
+
+bool Trainer::diverged(const Record& record) const {
+  if (!std::isfinite(record.real("train_loss"))) return true;
+  for (double v : model_.params())
+    if (!std::isfinite(v)) return true;
+  return false;
+}
+
+RunSummary Trainer::run() {
+  using clock = std::chrono::steady_clock;
+  theta0_ = model_.params();
+  RunSummary summary;
+  const auto start = clock::now();
+  auto emit = [&](const Record& record) {
+    for (RecordSink* sink : sinks_) sink->on_record(record);
+    summary.final_train_loss = record.real("train_loss");
+    summary.final_test_loss = record.real("test_loss");
+  };
+
+  optim::StepInfo none;
+  none.attempts = 0;
+  emit(evaluate(0, none, 0.0));
+  for (long step = 1; step <= config_.run.steps; ++step) {
+    if (!full_batch()) batch_problem_.set_batch(task_.train(), next_batch());
+    const auto t0 = clock::now();
+    const optim::StepInfo info = optimizer_.step(batch_problem_);
+    const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    summary.steps = step;
+    const bool nonfinite_params = !std::all_of(model_.params().begin(), model_.params().end(),
+                                               [](double v) { return std::isfinite(v); });
+    if (nonfinite_params || is_record_step(step)) {
+      const Record record = evaluate(step, info, seconds);
+      emit(record);
+      if (diverged(record)) {
+        summary.status = "diverged";
+        summary.message = "non-finite loss or parameters at step " + std::to_string(step);
+        break;
+      }
+    }
+  }
+  summary.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+  // Every rank ran the same loop, but timing is rank 0's.
+  comm_.broadcast(&summary.wall_seconds, 1);
+  return summary;
+}
+
+}  // namespace pgdx::run

@@ -1,0 +1,33 @@
+// Catch2 main for every pgdx test binary: MPI is initialised once (a singleton when run without
+// mpirun); only rank 0 reports; the exit code is the worst over ranks; an exception that escapes
+// on one rank aborts the job instead of leaving the others waiting in a collective.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <mpi.h>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int result = 0;
+  try {
+    Catch::Session session;
+    const int rc = session.applyCommandLine(argc, argv);
+    if (rc != 0) {
+      MPI_Finalize();
+      return rc;
+    }
+    if (rank != 0) session.configData().outputFilename = "/dev/null";
+    result = session.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rank %d: uncaught exception: %s\n", rank, e.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  int worst = 0;
+  MPI_Allreduce(&result, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return worst;
+}

@@ -1,0 +1,128 @@
+// Config errors: each bad input gets one message naming the file and the key (exact text).
+#include <catch2/catch.hpp>
+
+#include "pgdx/io/run_config.hpp"
+#include "pgdx/util/errors.hpp"
+
+using namespace pgdx;
+
+namespace {
+
+const std::string kValid = R"(
+[run]
+seed = 3
+steps = 10
+[task]
+name = "regression1d"
+points = 20
+[model]
+layers = [1, 8, 1]
+activation = "tanh"
+[loss]
+reduction = "mean"
+[optimizer]
+name = "lm"
+lr = 0.01
+mu = 0.1
+mu_scale = "sum"
+)";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    io::parse_run_config(text, "job.toml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string with(const std::string& line, const std::string& table) {
+  std::string text = kValid;
+  const auto at = text.find("[" + table + "]\n");
+  REQUIRE(at != std::string::npos);
+  text.insert(at + table.size() + 3, line + "\n");
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a valid config parses with its values and derived run name", "[config]") {
+  const auto c = io::parse_run_config(kValid, "jobs/fig.toml");
+  CHECK(c.run.seed == 3);
+  CHECK(c.run.steps == 10);
+  CHECK(c.task.points == 20);
+  CHECK(c.model.layers == std::vector<std::size_t>{1, 8, 1});
+  CHECK(c.reduction == loss::Reduction::mean);
+  CHECK(c.optimizer.method == optim::Method::lm);
+  CHECK(c.optimizer.mu == 0.1);
+  CHECK(c.run.name == "fig_lm_mu0.1_seed3");
+  CHECK(c.effective_toml.find("mu = 0.1") != std::string::npos);
+}
+
+TEST_CASE("--set overrides replace values, create keys and are validated like the file", "[config]") {
+  const auto c = io::parse_run_config(kValid, "job.toml",
+                                      {"optimizer.name=gn", "optimizer.gn_cutoff=1e-8", "run.name=custom",
+                                       "model.layers=[1,4,4,1]"});
+  CHECK(c.optimizer.method == optim::Method::gn);
+  CHECK(c.optimizer.gn_cutoff == 1e-8);
+  CHECK(c.run.name == "custom");
+  CHECK(c.model.layers.size() == 4);
+  CHECK(c.effective_toml.find("gn_cutoff = 1e-08") != std::string::npos);
+  CHECK(error_of(kValid, {"optimizer.lr=-1"}) == "job.toml: key 'optimizer.lr': must be a finite number > 0 (got -1)");
+  CHECK(error_of(kValid, {"optimizer.lrr=1"}) == "job.toml: key 'optimizer.lrr': unknown key");
+  CHECK(error_of(kValid, {"nonsense"}) == "job.toml: override 'nonsense' is not of the form key=value");
+}
+
+TEST_CASE("every bad config key gets its own one-line message", "[config]") {
+  CHECK(error_of(with("lr_typo = 0.1", "optimizer")) == "job.toml: key 'optimizer.lr_typo': unknown key");
+  CHECK(error_of(kValid + "\n[newtable]\nx = 1\n") == "job.toml: key 'newtable.x': unknown key");
+  CHECK(error_of(kValid + "\nloose = 1\n") == "job.toml: key 'optimizer.loose': unknown key");
+  CHECK(error_of("top = 1\n" + kValid) == "job.toml: key 'top': unknown key");
+  CHECK(error_of(kValid, {"optimizer.lr=\"fast\""}) ==
+        "job.toml: key 'optimizer.lr': expected a number, got a string 'fast'");
+  CHECK(error_of(kValid, {"run.steps=1.5"}) == "job.toml: key 'run.steps': expected an integer, got a number 1.5");
+  CHECK(error_of(kValid, {"run.steps=-3"}) == "job.toml: key 'run.steps': must be >= 0 (got -3)");
+  CHECK(error_of(kValid, {"run.record_every=0"}) == "job.toml: key 'run.record_every': must be >= 1 (got 0)");
+  CHECK(error_of(kValid, {"optimizer.mu=0"}) == "job.toml: key 'optimizer.mu': must be a finite number > 0 (got 0)");
+  CHECK(error_of(kValid, {"optimizer.name=newton"}) ==
+        "job.toml: key 'optimizer.name': must be one of sgd|adam|adamw|lm|gn (got 'newton')");
+  CHECK(error_of(kValid, {"optimizer.mu_scale=total"}) ==
+        "job.toml: key 'optimizer.mu_scale': must be one of sum|mean (got 'total')");
+  CHECK(error_of(kValid, {"loss.reduction=avg"}) == "job.toml: key 'loss.reduction': must be one of sum|mean (got 'avg')");
+  CHECK(error_of(kValid, {"model.activation=gelu"}) ==
+        "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity (got 'gelu')");
+  CHECK(error_of(kValid, {"model.layers=[1,0,1]"}) ==
+        "job.toml: key 'model.layers': expected an array of integers >= 1, got [ 1, 0, 1 ]");
+  CHECK(error_of(kValid, {"model.layers=[2,8,1]"}) == "job.toml: key 'model.layers': task regression1d needs 1 input and 1 output");
+  CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
+        "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
+  CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
+  CHECK(error_of(kValid, {"task.name=mnist"}) == "job.toml: key 'task.name': must be one of regression1d (got 'mnist')");
+  CHECK(error_of(kValid, {"run.batch_size=50"}) ==
+        "job.toml: key 'run.batch_size': is larger than the training set (20)");
+  CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");
+  CHECK(error_of(kValid, {"optimizer.gn_cutoff_mode=rel"}) ==
+        "job.toml: key 'optimizer.gn_cutoff_mode': must be one of relative|absolute (got 'rel')");
+  CHECK(error_of(kValid, {"optimizer.damping=auto"}) ==
+        "job.toml: key 'optimizer.damping': must be one of constant|loglinear|adaptive (got 'auto')");
+  CHECK(error_of(kValid, {"run.name=a/b"}) == "job.toml: key 'run.name': must not contain '/'");
+}
+
+TEST_CASE("required convention keys must be present", "[config]") {
+  std::string text = kValid;
+  text.erase(text.find("reduction = \"mean\"\n"), std::string("reduction = \"mean\"\n").size());
+  CHECK(error_of(text) == "job.toml: key 'loss.reduction': is required (one of sum|mean)");
+  std::string no_scale = kValid;
+  no_scale.erase(no_scale.find("mu_scale = \"sum\"\n"), std::string("mu_scale = \"sum\"\n").size());
+  CHECK(error_of(no_scale) == "job.toml: key 'optimizer.mu_scale': is required (one of sum|mean)");
+}
+
+TEST_CASE("syntax errors and missing files name the file", "[config]") {
+  CHECK(error_of("[run]\nsteps = = 3\n").rfind("job.toml: TOML syntax error at line 2:", 0) == 0);
+  try {
+    io::load_run_config("/nonexistent/dir/job.toml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/dir/job.toml: no such file");
+  }
+}

@@ -137,11 +137,12 @@ void H5File::close() {
 void H5File::flush() { checked_status(H5Fflush(id_, H5F_SCOPE_GLOBAL), "H5Fflush", path_); }
 
 void H5File::set_attribute(const std::string& name, const std::string& value) {
+  // Variable-length UTF-8, so h5py returns str (fixed-length strings come back as bytes).
   Handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type, std::max<std::size_t>(1, value.size()));
+  H5Tset_size(type, H5T_VARIABLE);
   H5Tset_cset(type, H5T_CSET_UTF8);
-  std::string padded = value.empty() ? std::string(1, '\0') : value;
-  write_attribute(id_, name, type, padded.data(), path_);
+  const char* text = value.c_str();
+  write_attribute(id_, name, type, &text, path_);
 }
 
 void H5File::set_attribute(const std::string& name, double value) {

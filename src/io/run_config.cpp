@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -21,9 +23,21 @@ std::vector<std::string> split_key(const std::string& key) {
   return parts;
 }
 
+// Shortest text that reads back as the same double (what the user most likely typed).
+std::string shortest(double v) {
+  char buffer[32];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
+  return buffer;
+}
+
 std::string describe(const toml::node& node) {
   std::ostringstream os;
-  if (node.is_string())
+  if (node.is_floating_point())
+    os << shortest(*node.value<double>());
+  else if (node.is_string())
     os << '\'' << *node.value<std::string>() << '\'';
   else if (node.is_table())
     os << "a table";

@@ -59,7 +59,7 @@ TEST_CASE("a valid config parses with its values and derived run name", "[config
   CHECK(c.effective_toml.find("mu = 0.1") != std::string::npos);
 }
 
-TEST_CASE("--set overrides replace values, create keys and are validated like the file", "[config]") {
+TEST_CASE("command-line overrides (--set) replace values, create keys and are validated like the file", "[config]") {
   const auto c = io::parse_run_config(kValid, "job.toml",
                                       {"optimizer.name=gn", "optimizer.gn_cutoff=1e-8", "run.name=custom",
                                        "model.layers=[1,4,4,1]"});

@@ -1,4 +1,10 @@
-"""Loading pgdx run files. Every problem with a file becomes one RunFileError line naming it."""
+"""Loading pgdx run files (docs/hdf5-layout.md).
+
+Figures are drawn from whole folders of runs, often produced on a cluster, so
+every problem with one file (missing, truncated, not ours, inconsistent) is
+turned into a RunFileError whose message is ONE line naming the file. The CLI
+prints that line and exits with code 2 instead of showing a traceback.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -8,79 +14,127 @@ import tomllib
 import h5py
 import numpy as np
 
+FORMAT = "pgdx-run"
+SUPPORTED_VERSIONS = (1,)
+# Written by every run (docs/hdf5-layout.md); /spectral/* exists only for tasks with a 1-D grid.
+REQUIRED_DATASETS = ("init/params", "history/step", "history/train_loss")
+
 
 class RunFileError(Exception):
-    """A run file is missing, unreadable, truncated or not written by pgdx."""
+    """A run file or folder is missing, unreadable, truncated, inconsistent or not written by pgdx."""
+
+
+def _error(path, problem) -> RunFileError:
+    """A RunFileError '<path>: <problem>' squeezed onto a single line (HDF5 messages can span lines)."""
+    return RunFileError(" ".join(f"{path}: {problem}".split()))
 
 
 @dataclasses.dataclass
 class Run:
+    """One run file, fully read into memory (the files are small)."""
+
     path: pathlib.Path
-    attrs: dict
-    config: dict
-    history: dict
-    spectral_step: np.ndarray
-    spectral_modes: np.ndarray
-    fft_error: np.ndarray
-    init_params: np.ndarray
+    attrs: dict  # root attributes as str / int / float
+    config: dict  # the effective configuration (root attribute `config`, parsed TOML)
+    history: dict  # name -> (R,) array, from /history
+    spectral_step: np.ndarray  # (S,) int64, empty when the task has no spectrum
+    spectral_modes: np.ndarray  # (M,) int64
+    fft_error: np.ndarray  # (S, M)
+    init_params: np.ndarray  # (p,)
+
+    @property
+    def name(self) -> str:
+        return self.attrs.get("run_name", self.path.stem)
 
     @property
     def optimizer(self) -> str:
-        return self.attrs["optimizer"]
+        return self.attrs.get("optimizer", self.config.get("optimizer", {}).get("name", "?"))
+
+    @property
+    def status(self) -> str:
+        return self.attrs.get("status", "?")
 
     @property
     def mu(self) -> float:
+        """LM damping μ from the config (NaN when not set); only meaningful for lm."""
         return float(self.config.get("optimizer", {}).get("mu", float("nan")))
 
 
 def _plain(value):
-    """h5py attribute values as plain Python values."""
-    if isinstance(value, bytes):
-        return value.decode()
+    """An h5py attribute value as a plain Python str / int / float (arrays are left alone)."""
+    if isinstance(value, bytes):  # fixed-length strings (np.bytes_ is a bytes subclass)
+        return value.decode("utf-8", errors="replace")
     if isinstance(value, np.generic):
         return value.item()
     return value
 
 
+def _array(f: h5py.File, name: str, empty_shape=(0,)) -> np.ndarray:
+    """The dataset `name` read into memory, or an empty array when the file does not have it."""
+    return f[name][()] if name in f else np.zeros(empty_shape)
+
+
+def _read(path: pathlib.Path, f: h5py.File) -> Run:
+    """Check that `f` is a pgdx run file of a known version and read it; raises RunFileError."""
+    attrs = {key: _plain(value) for key, value in f.attrs.items()}
+    if "format" not in attrs:
+        raise _error(path, "not a pgdx run file (no root attribute 'format')")
+    if attrs["format"] != FORMAT:
+        raise _error(path, f"not a pgdx run file (root attribute format = {attrs['format']!r}, expected {FORMAT!r})")
+    version = attrs.get("format_version")
+    if version not in SUPPORTED_VERSIONS:
+        raise _error(path, f"format_version {version!r} is not supported (this reader knows {SUPPORTED_VERSIONS})")
+    for name in REQUIRED_DATASETS:
+        if not isinstance(f.get(name), h5py.Dataset):
+            raise _error(path, f"dataset /{name} is missing")
+    try:
+        config = tomllib.loads(attrs.get("config", ""))
+    except tomllib.TOMLDecodeError as e:
+        raise _error(path, f"root attribute 'config' is not valid TOML ({e})") from None
+    history = {name: ds[()] for name, ds in f["history"].items() if isinstance(ds, h5py.Dataset)}
+    run = Run(path=path, attrs=attrs, config=config, history=history,
+              spectral_step=_array(f, "spectral/step"), spectral_modes=_array(f, "spectral/modes"),
+              fft_error=_array(f, "spectral/fft_error", (0, 0)), init_params=f["init/params"][()])
+    if run.fft_error.size and (run.fft_error.ndim != 2 or run.fft_error.shape[1] != run.spectral_modes.size):
+        # Mislabelled columns would silently plot the wrong wave numbers.
+        raise _error(path, f"/spectral/fft_error has shape {run.fft_error.shape} "
+                           f"but /spectral/modes has {run.spectral_modes.size} entries")
+    return run
+
+
 def load_run(path) -> Run:
+    """Read one run file; any problem with it raises RunFileError naming the file."""
     path = pathlib.Path(path)
+    if not path.exists():
+        raise _error(path, "no such file")
     if not path.is_file():
-        raise RunFileError(f"{path}: no such file")
+        raise _error(path, "not a file")
     try:
         with h5py.File(path, "r") as f:
-            attrs = {k: _plain(v) for k, v in f.attrs.items()}
-            if attrs.get("format") != "pgdx-run":
-                raise RunFileError(f"{path}: not a pgdx run file (root attribute 'format' is missing)")
-            history = {name: ds[()] for name, ds in f["history"].items()} if "history" in f else {}
-            spectral = f.get("spectral")
-            empty = np.zeros((0,))
-            return Run(
-                path=path,
-                attrs=attrs,
-                config=tomllib.loads(attrs.get("config", "")),
-                history=history,
-                spectral_step=spectral["step"][()] if spectral is not None and "step" in spectral else empty,
-                spectral_modes=spectral["modes"][()] if spectral is not None and "modes" in spectral else empty,
-                fft_error=spectral["fft_error"][()] if spectral is not None and "fft_error" in spectral
-                else np.zeros((0, 0)),
-                init_params=f["init/params"][()] if "init/params" in f else empty,
-            )
+            return _read(path, f)
     except RunFileError:
         raise
-    except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError) as e:
-        raise RunFileError(f"{path}: cannot be read as a pgdx run file ({e})") from None
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
+        # h5py reports a non-HDF5 or truncated file as OSError when opening or reading.
+        raise _error(path, f"cannot be read as a pgdx run file, not HDF5 or truncated? ({e})") from None
 
 
 def find_runs(run_dir) -> list[pathlib.Path]:
-    """Completed-looking run files (*.h5) in a folder; *.h5.partial files are in progress or dead."""
+    """The finished run files (*.h5) in a folder, sorted by name.
+
+    `*.h5.partial` files are runs still in progress or ones that crashed, so they are left out.
+    """
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
-        raise RunFileError(f"{run_dir}: no such directory")
-    files = sorted(run_dir.glob("*.h5"))
-    if not files:
-        raise RunFileError(f"{run_dir}: no run files (*.h5)")
-    return files
+        raise _error(run_dir, "no such directory")
+    return sorted(p for p in run_dir.glob("*.h5") if p.is_file())
 
 
 def load_runs(run_dir) -> list[Run]:
-    return [load_run(p) for p in find_runs(run_dir)]
+    """Every finished run in a folder; a folder without any is a RunFileError too."""
+    paths = find_runs(run_dir)
+    if not paths:
+        partial = len(list(pathlib.Path(run_dir).glob("*.h5.partial")))
+        hint = f" ({partial} *.h5.partial file(s): runs in progress or crashed)" if partial else ""
+        raise _error(run_dir, f"no run files (*.h5){hint}")
+    return [load_run(p) for p in paths]

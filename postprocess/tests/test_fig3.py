@@ -1,11 +1,18 @@
+"""postprocess.fig3_spectral and the `python -m postprocess` command line."""
+import os
 import pathlib
 import subprocess
 import sys
 
+import matplotlib.colors
+import pytest
+
+from conftest import make_run_file
 from postprocess import fig3_spectral
-from postprocess.runs import load_runs
+from postprocess.runs import RunFileError, load_runs
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def cli(*args):
@@ -13,36 +20,125 @@ def cli(*args):
                           text=True)
 
 
+def assert_one_line_failure(result, *expected):
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    for text in expected:
+        assert text in lines[0]
+
+
 def test_panels_are_ordered_and_titled_like_the_paper(demo_like_dir):
     fig, titles = fig3_spectral.figure(load_runs(demo_like_dir))
     assert titles == ["SGD", "LM μ=0.5", "LM μ=0.1", "GN (ε=1e-06·λmax)"]
-    axes = fig.axes
-    assert all(ax.get_yscale() == "log" for ax in axes)
-    assert len(axes[0].get_lines()) == 11  # ten modes + the loss
-    assert axes[0].get_xlabel() == "iteration"
+    panels = fig.axes[:4]  # the fifth axes is the colour bar
+    assert [ax.get_title() for ax in panels] == titles
+    assert len(fig.axes) == 5
+    for ax in panels:
+        assert ax.get_yscale() == "log" and ax.get_xscale() == "linear"
+        assert ax.get_xlabel() == "iteration"
+        lines = ax.get_lines()
+        assert [line.get_label() for line in lines] == [f"k={k}" for k in range(10)] + ["train loss"]
+        assert lines[-1].get_linestyle() == "--" and matplotlib.colors.to_hex(lines[-1].get_color()) == "#000000"
+        assert ax.get_ylim() == panels[0].get_ylim()  # shared y-limits
+    assert "e_k" in panels[0].get_ylabel() and "FFT error" in panels[0].get_ylabel()
+    assert fig._suptitle is not None and "Fig. 3" in fig._suptitle.get_text()
+
+
+def test_mode_colours_run_low_to_high_frequency(demo_like_dir):
+    fig, _ = fig3_spectral.figure(load_runs(demo_like_dir))
+    expected = fig3_spectral.CMAP([0.0, 0.9])
+    lines = fig.axes[0].get_lines()
+    assert matplotlib.colors.to_hex(lines[0].get_color()) == matplotlib.colors.to_hex(expected[0])
+    assert matplotlib.colors.to_hex(lines[9].get_color()) == matplotlib.colors.to_hex(expected[1])
+
+
+def test_any_subset_and_any_optimizers_sort_in_paper_order(tmp_path):
+    for name, opt, mu in [("z_gn", "gn", 0.5), ("a_lm1", "lm", 1.0), ("adamw", "adamw", 0.5), ("lm2", "lm", 0.01),
+                          ("sgd", "sgd", 0.5), ("adam", "adam", 0.5), ("lm3", "lm", 0.3)]:
+        make_run_file(tmp_path / f"{name}.h5", opt, mu=mu)
+    _, titles = fig3_spectral.figure(load_runs(tmp_path))
+    assert titles == ["SGD", "Adam", "AdamW", "LM μ=1", "LM μ=0.3", "LM μ=0.01", "GN (ε=1e-06·λmax)"]
+
+
+def test_single_run(tmp_path):
+    make_run_file(tmp_path / "only.h5", "gn", gn_cutoff=1e-10, gn_cutoff_mode="absolute")
+    fig, titles = fig3_spectral.figure(load_runs(tmp_path))
+    assert titles == ["GN (ε=1e-10)"] and len(fig.axes) == 2
+
+
+def test_titles_flag_unfinished_runs_schedules_and_repeated_seeds(tmp_path):
+    make_run_file(tmp_path / "lm_s0.h5", "lm", mu=0.1, seed=0, status="diverged")
+    make_run_file(tmp_path / "sgd_s1.h5", "sgd", seed=1)
+    make_run_file(tmp_path / "sgd_s0.h5", "sgd", seed=0)
+    make_run_file(tmp_path / "lm_log.h5", "lm", mu=0.01, damping="loglinear")
+    _, titles = fig3_spectral.figure(load_runs(tmp_path))
+    assert titles == ["SGD, seed 0", "SGD, seed 1", "LM μ=0.1 [diverged]", "LM μ=0.01 (loglinear)"]
+
+
+def test_run_without_spectrum_is_a_run_file_error(tmp_path):
+    make_run_file(tmp_path / "sgd.h5")
+    make_run_file(tmp_path / "mnist.h5", spectral=False)
+    with pytest.raises(RunFileError, match="mnist.h5: no /spectral data"):
+        fig3_spectral.draw(tmp_path, tmp_path / "x.png")
+
+
+def test_draw_writes_png_and_returns_titles(demo_like_dir, tmp_path):
+    out = tmp_path / "fig3.png"
+    assert fig3_spectral.draw(demo_like_dir, out)[0] == "SGD"
+    assert out.read_bytes()[:8] == PNG_MAGIC
 
 
 def test_cli_writes_a_png(demo_like_dir, tmp_path):
     out = tmp_path / "fig3.png"
     result = cli("fig3", demo_like_dir, "-o", out)
     assert result.returncode == 0, result.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+    assert result.stderr == ""
+    assert out.read_bytes()[:8] == PNG_MAGIC and out.stat().st_size > 10_000
 
 
-def test_cli_bad_folder_is_one_line_and_exit_2(tmp_path):
+def test_cli_missing_folder(tmp_path):
     result = cli("fig3", tmp_path / "missing", "-o", tmp_path / "x.png")
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "no such directory" in result.stderr
+    assert_one_line_failure(result, "missing", "no such directory")
     assert not (tmp_path / "x.png").exists()
 
 
-def test_cli_corrupt_file_is_one_line_and_exit_2(tmp_path):
-    (tmp_path / "bad.h5").write_text("garbage")
+def test_cli_folder_without_runs(tmp_path):
+    (tmp_path / "running.h5.partial").write_bytes(b"")
     result = cli("fig3", tmp_path, "-o", tmp_path / "x.png")
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "bad.h5" in result.stderr
+    assert_one_line_failure(result, "no run files (*.h5)")
+
+
+def test_cli_corrupt_file(demo_like_dir, tmp_path):
+    (demo_like_dir / "bad.h5").write_text("garbage\nmore garbage\n")
+    result = cli("fig3", demo_like_dir, "-o", tmp_path / "x.png")
+    assert_one_line_failure(result, "bad.h5")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_cli_unwritable_output(demo_like_dir, tmp_path):
+    result = cli("fig3", demo_like_dir, "-o", tmp_path / "no" / "such" / "dir.png")
+    assert_one_line_failure(result, "cannot write", "dir.png")
+
+
+def test_cli_unknown_figure_is_a_usage_error(tmp_path):
+    result = cli("fig99", tmp_path, "-o", tmp_path / "x.png")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
 
 
 def test_draws_real_pgdx_runs(pgdx_runs, tmp_path):
     titles = fig3_spectral.draw(pgdx_runs, tmp_path / "real.png")
     assert titles == ["SGD", "LM μ=0.1"]
+
+
+@pytest.mark.skipif(not os.environ.get("PGDX_RUN_DIR"),
+                    reason="PGDX_RUN_DIR is not set (point it at a folder of real runs, e.g. runs/demo)")
+def test_draws_runs_from_pgdx_run_dir(tmp_path):
+    run_dir = pathlib.Path(os.environ["PGDX_RUN_DIR"])
+    out = tmp_path / "fig3_real.png"
+    result = cli("fig3", run_dir.resolve(), "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    titles = fig3_spectral.draw(run_dir, tmp_path / "again.png")
+    assert len(titles) == len(load_runs(run_dir))

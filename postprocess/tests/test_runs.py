@@ -1,66 +1,132 @@
+"""postprocess.runs: reading run files, and one-line RunFileErrors for every kind of bad input."""
+import h5py
 import numpy as np
 import pytest
 
-from conftest import make_run_file
-from postprocess.runs import RunFileError, find_runs, load_run
+from conftest import FLOAT_ATTRS, INT_ATTRS, STRING_ATTRS, make_run_file
+from postprocess.runs import RunFileError, find_runs, load_run, load_runs
+
+
+def one_line_error(path_or_dir, loader=load_run) -> str:
+    """The RunFileError message for `path_or_dir`, checked to be a single line naming it."""
+    with pytest.raises(RunFileError) as info:
+        loader(path_or_dir)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(path_or_dir) in message
+    return message
 
 
 def test_load_run_round_trips_attributes_and_arrays(tmp_path):
-    path = make_run_file(tmp_path / "a.h5", "lm", mu=0.5, steps=10)
+    path = make_run_file(tmp_path / "a.h5", "lm", mu=0.5, steps=10, points=20, seed=3)
     run = load_run(path)
-    assert run.optimizer == "lm" and run.mu == 0.5
-    assert run.attrs["status"] == "completed" and run.attrs["num_params"] == 7
-    assert run.config["loss"]["reduction"] == "mean"
-    assert run.fft_error.shape == (11, 51)
+    assert set(run.attrs) == set(STRING_ATTRS + INT_ATTRS + FLOAT_ATTRS)
+    assert all(type(run.attrs[k]) is str for k in STRING_ATTRS)
+    assert all(type(run.attrs[k]) is int for k in INT_ATTRS)
+    assert all(type(run.attrs[k]) is float for k in FLOAT_ATTRS)
+    assert run.attrs["format"] == "pgdx-run" and run.attrs["status"] == "completed"
+    assert run.attrs["seed"] == 3 and run.attrs["num_train"] == 20 and np.isnan(run.attrs["final_test_loss"])
+    assert run.name == "a" and run.optimizer == "lm" and run.mu == 0.5
+    assert run.config["optimizer"]["gn_cutoff"] == 1e-6 and run.config["loss"]["reduction"] == "mean"
+
+    with h5py.File(path, "r") as f:
+        for name, ds in f["history"].items():
+            np.testing.assert_array_equal(run.history[name], ds[()])
+            assert run.history[name].dtype == ds.dtype
+        np.testing.assert_array_equal(run.fft_error, f["spectral/fft_error"][()])
+        np.testing.assert_array_equal(run.init_params, f["init/params"][()])
+    assert len(run.history) == 13
     np.testing.assert_array_equal(run.history["step"], np.arange(11))
-    np.testing.assert_allclose(run.init_params, np.linspace(-1, 1, 7))
+    np.testing.assert_array_equal(run.spectral_step, np.arange(11))
+    np.testing.assert_array_equal(run.spectral_modes, np.arange(11))
+    assert run.fft_error.shape == (11, 11) and run.init_params.shape == (7,)
+
+
+def test_file_without_spectrum_loads_with_empty_spectral_arrays(tmp_path):
+    run = load_run(make_run_file(tmp_path / "nospec.h5", spectral=False))
+    assert run.spectral_step.size == 0 and run.fft_error.shape == (0, 0)
 
 
 def test_partial_files_are_ignored(demo_like_dir):
     names = [p.name for p in find_runs(demo_like_dir)]
     assert names == ["gn.h5", "lm01.h5", "lm05.h5", "sgd.h5"]
+    assert [r.optimizer for r in load_runs(demo_like_dir)] == ["gn", "lm", "lm", "sgd"]
 
 
-def test_missing_file_names_the_file(tmp_path):
-    with pytest.raises(RunFileError, match="nope.h5: no such file"):
-        load_run(tmp_path / "nope.h5")
+def test_missing_file(tmp_path):
+    assert "no such file" in one_line_error(tmp_path / "nope.h5")
 
 
-def test_not_hdf5_names_the_file(tmp_path):
+def test_not_hdf5(tmp_path):
     path = tmp_path / "text.h5"
-    path.write_text("hello")
-    with pytest.raises(RunFileError, match="text.h5: cannot be read as a pgdx run file"):
-        load_run(path)
+    path.write_text("hello\nworld\n")
+    assert "cannot be read as a pgdx run file" in one_line_error(path)
 
 
-def test_truncated_file_names_the_file(tmp_path):
+@pytest.mark.parametrize("fraction", [0.0, 0.05, 0.3, 0.7, 0.99])
+def test_truncated_file(tmp_path, fraction):
     path = make_run_file(tmp_path / "cut.h5")
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 3])
-    with pytest.raises(RunFileError, match="cut.h5"):
-        load_run(path)
+    path.write_bytes(data[: int(len(data) * fraction)])
+    one_line_error(path)
 
 
 def test_foreign_hdf5_is_rejected(tmp_path):
-    import h5py
     path = tmp_path / "foreign.h5"
     with h5py.File(path, "w") as f:
         f["x"] = [1, 2, 3]
-    with pytest.raises(RunFileError, match="foreign.h5: not a pgdx run file"):
-        load_run(path)
+    assert "not a pgdx run file (no root attribute 'format')" in one_line_error(path)
 
 
-def test_empty_or_missing_folder(tmp_path):
-    with pytest.raises(RunFileError, match="no run files"):
-        find_runs(tmp_path)
-    with pytest.raises(RunFileError, match="no such directory"):
-        find_runs(tmp_path / "absent")
+def test_wrong_format_value_is_rejected(tmp_path):
+    path = make_run_file(tmp_path / "other.h5")
+    with h5py.File(path, "r+") as f:
+        f.attrs["format"] = "something-else"
+    assert "not a pgdx run file" in one_line_error(path)
 
 
-def test_real_run_file_from_pgdx_loads(pgdx_runs):
-    runs = [load_run(p) for p in find_runs(pgdx_runs)]
-    assert {r.optimizer for r in runs} == {"sgd", "lm"}
+def test_unknown_format_version_is_rejected(tmp_path):
+    path = make_run_file(tmp_path / "future.h5")
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = np.int64(2)
+    assert "format_version 2 is not supported" in one_line_error(path)
+
+
+def test_missing_required_dataset_is_rejected(tmp_path):
+    path = make_run_file(tmp_path / "nohist.h5")
+    with h5py.File(path, "r+") as f:
+        del f["history/train_loss"]
+    assert "/history/train_loss is missing" in one_line_error(path)
+
+
+def test_bad_config_toml_is_rejected(tmp_path):
+    path = make_run_file(tmp_path / "badtoml.h5")
+    with h5py.File(path, "r+") as f:
+        f.attrs["config"] = "[optimizer\nname = "
+    assert "not valid TOML" in one_line_error(path)
+
+
+def test_fft_error_columns_must_match_modes(tmp_path):
+    path = make_run_file(tmp_path / "modes.h5")
+    with h5py.File(path, "r+") as f:
+        del f["spectral/modes"]
+        f["spectral/modes"] = np.arange(5, dtype=np.int64)
+    assert "/spectral/fft_error has shape" in one_line_error(path)
+
+
+def test_missing_or_empty_folder(tmp_path):
+    assert find_runs(tmp_path) == []
+    assert "no run files (*.h5)" in one_line_error(tmp_path, load_runs)
+    (tmp_path / "x.h5.partial").write_bytes(b"")
+    assert "1 *.h5.partial" in one_line_error(tmp_path, load_runs)
+    assert "no such directory" in one_line_error(tmp_path / "absent", find_runs)
+
+
+def test_real_run_files_from_pgdx_load(pgdx_runs):
+    runs = load_runs(pgdx_runs)
+    assert sorted(r.optimizer for r in runs) == ["lm", "sgd"]
     for run in runs:
-        assert run.attrs["status"] == "completed"
-        assert run.init_params.size == run.attrs["num_params"] == 241
-        assert run.fft_error.shape == (31, 51)
+        assert run.attrs["status"] == "completed" and run.attrs["format_version"] == 1
+        assert run.init_params.size == run.attrs["num_params"]
+        assert run.fft_error.shape == (run.spectral_step.size, run.attrs["num_train"] // 2 + 1)
+        assert run.history["train_loss"].shape == run.history["step"].shape

@@ -265,6 +265,10 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.integer("optimizer.cholesky_retries", retries, 0);
   o.cholesky_retries = static_cast<int>(retries);
   r.real("optimizer.cholesky_raise", o.cholesky_raise);
+  r.choice("optimizer.gram", o.gram, optim::parse_gram_mode, "auto|structured|explicit");
+  long gram_block = o.gram_block;
+  r.integer("optimizer.gram_block", gram_block, 1);
+  o.gram_block = static_cast<int>(gram_block);
   r.real("optimizer.gn_cutoff", o.gn_cutoff);
   r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
 

@@ -224,37 +224,22 @@ void Mlp::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) {
   for (std::size_t i = 0; i < jv.size(); ++i) jv.data()[i] = options_.output_scale * dz.data()[i];
 }
 
-void Mlp::jacobian_transposed(const Matrix& x, Matrix& jt) {
-  ensure_forward(x);
-  const std::size_t n = x.cols();
+void Mlp::output_signals(std::size_t n, std::vector<Matrix>& g) {
   const std::size_t c_out = output_dim();
   const std::size_t rows = n * c_out;
-  jt.resize(theta_.size(), rows);
-  // Back-propagated output signals G_l (d_l × N), one column per residual row (i, c); see
-  // reference/structured_gram.py. G_L = s·e_c; G_{l−1} = (W_lᵀ G_l) ⊙ act'(z_{l−1}) of sample i.
-  Matrix g(c_out, rows, 0.0);
-  for (std::size_t r = 0; r < rows; ++r) g(r % c_out, r) = options_.output_scale;
-  Matrix next;
+  g.resize(num_layers());
+  Matrix& last = g.back();
+  last.resize(c_out, rows);
+  last.fill(0.0);
+  for (std::size_t r = 0; r < rows; ++r) last(r % c_out, r) = options_.output_scale;
   Matrix derivative;
-  for (std::size_t l = num_layers(); l-- > 0;) {
+  for (std::size_t l = num_layers() - 1; l > 0; --l) {
     const std::size_t in = options_.layers[l];
     const std::size_t out = options_.layers[l + 1];
-    const Matrix& input = l == 0 ? x : a_[l - 1];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t sample = r / c_out;
-      double* column = jt.col(r);
-      const double* gr = g.col(r);
-      const double* ai = input.col(sample);
-      double* w = column + weight_offset_[l];
-      for (std::size_t j = 0; j < out; ++j)
-        for (std::size_t k = 0; k < in; ++k) w[j * in + k] = gr[j] * ai[k];
-      if (options_.bias)
-        for (std::size_t j = 0; j < out; ++j) column[bias_offset_[l] + j] = gr[j];
-    }
-    if (l == 0) break;
+    Matrix& next = g[l - 1];
     next.resize(in, rows);
     linalg::gemm(Op::none, Op::none, static_cast<int>(in), static_cast<int>(rows), static_cast<int>(out), 1.0,
-                 theta_.data() + weight_offset_[l], static_cast<int>(in), g.data(), static_cast<int>(out), 0.0,
+                 theta_.data() + weight_offset_[l], static_cast<int>(in), g[l].data(), static_cast<int>(out), 0.0,
                  next.data(), static_cast<int>(in));
     activation_derivative(l - 1, derivative);
     for (std::size_t r = 0; r < rows; ++r) {
@@ -262,8 +247,42 @@ void Mlp::jacobian_transposed(const Matrix& x, Matrix& jt) {
       double* col = next.col(r);
       for (std::size_t k = 0; k < in; ++k) col[k] *= d[k];
     }
-    std::swap(g, next);
   }
+}
+
+void Mlp::jacobian_transposed(const Matrix& x, Matrix& jt) {
+  ensure_forward(x);
+  const std::size_t n = x.cols();
+  const std::size_t c_out = output_dim();
+  const std::size_t rows = n * c_out;
+  jt.resize(theta_.size(), rows);
+  std::vector<Matrix> g;
+  output_signals(n, g);
+  // ∂f_c(x_i)/∂W_l[j, k] = G_l[j, (i,c)]·a_{l−1}[k, i];  ∂f_c(x_i)/∂b_l[j] = G_l[j, (i,c)].
+  for (std::size_t l = 0; l < num_layers(); ++l) {
+    const std::size_t in = options_.layers[l];
+    const std::size_t out = options_.layers[l + 1];
+    const Matrix& input = l == 0 ? x : a_[l - 1];
+    for (std::size_t r = 0; r < rows; ++r) {
+      double* column = jt.col(r);
+      const double* gr = g[l].col(r);
+      const double* ai = input.col(r / c_out);
+      double* w = column + weight_offset_[l];
+      for (std::size_t j = 0; j < out; ++j)
+        for (std::size_t k = 0; k < in; ++k) w[j * in + k] = gr[j] * ai[k];
+      if (options_.bias)
+        for (std::size_t j = 0; j < out; ++j) column[bias_offset_[l] + j] = gr[j];
+    }
+  }
+}
+
+bool Mlp::gram_factors(const Matrix& x, GramFactors& out) {
+  ensure_forward(x);
+  output_signals(x.cols(), out.signals);
+  out.inputs.resize(num_layers());
+  for (std::size_t l = 0; l < num_layers(); ++l) out.inputs[l] = l == 0 ? x : a_[l - 1];
+  out.bias_term = options_.bias ? 1.0 : 0.0;
+  return true;
 }
 
 }  // namespace pgdx::model

@@ -3,18 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pgdx/linalg/blas.hpp"
-
 namespace pgdx::optim {
 namespace {
-
-using linalg::Matrix;
-using linalg::Op;
-
-void copy_with_shift(const Matrix& k, double mu, Matrix& out) {
-  out = k;
-  for (std::size_t i = 0; i < k.rows(); ++i) out(i, i) += mu;
-}
 
 bool all_finite(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
@@ -22,15 +12,16 @@ bool all_finite(const std::vector<double>& v) {
 
 }  // namespace
 
-DampedSolution DenseGramSolver::solve_damped(const Matrix& k, const std::vector<double>& e, double mu, int retries,
-                                             double raise) {
+DampedSolution DirectGramSolver::solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu,
+                                              int retries, double raise) {
   DampedSolution s;
   s.mu_used = mu;
   for (int attempt = 0; attempt <= retries; ++attempt) {
-    copy_with_shift(k, s.mu_used, work_);
-    if (linalg::cholesky_factor(work_) == 0) {
+    work_ = k;
+    work_.add_to_diagonal(s.mu_used);
+    if (dist::cholesky_factor(work_) == 0) {
       s.z = e;
-      linalg::cholesky_solve(work_, s.z);
+      dist::cholesky_solve(work_, s.z);
       if (all_finite(s.z)) return s;
     }
     ++s.fallbacks;
@@ -40,24 +31,23 @@ DampedSolution DenseGramSolver::solve_damped(const Matrix& k, const std::vector<
   // round-off negatives are clamped so the step stays a descent direction.
   s.eigen_fallback = true;
   work_ = k;
-  linalg::symmetric_eigen(work_, eigenvalues_);
-  std::vector<double> w(e.size());
-  linalg::gemv(Op::transpose, 1.0, work_, e.data(), 0.0, w.data());
+  dist::symmetric_eigen(work_, vectors_, eigenvalues_);
+  std::vector<double> w;
+  dist::multiply(vectors_, /*transpose=*/true, e, w);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] /= std::max(eigenvalues_[i], 0.0) + s.mu_used;
-  s.z.assign(e.size(), 0.0);
-  linalg::gemv(Op::none, 1.0, work_, w.data(), 0.0, s.z.data());
+  dist::multiply(vectors_, /*transpose=*/false, w, s.z);
   return s;
 }
 
-ProjectedSolution DenseGramSolver::solve_projected(const Matrix& k, const std::vector<double>& e, double cutoff,
-                                                   CutoffMode mode) {
+ProjectedSolution DirectGramSolver::solve_projected(const dist::DistMatrix& k, const std::vector<double>& e,
+                                                    double cutoff, CutoffMode mode) {
   ProjectedSolution s;
   work_ = k;
-  linalg::symmetric_eigen(work_, eigenvalues_);  // ascending
+  dist::symmetric_eigen(work_, vectors_, eigenvalues_);  // ascending
   s.lambda_max = eigenvalues_.empty() ? 0.0 : eigenvalues_.back();
   const double cut = mode == CutoffMode::relative ? cutoff * s.lambda_max : cutoff;
-  std::vector<double> w(e.size());
-  linalg::gemv(Op::transpose, 1.0, work_, e.data(), 0.0, w.data());
+  std::vector<double> w;
+  dist::multiply(vectors_, /*transpose=*/true, e, w);
   std::vector<double> projected(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
     // Lemma 3.3 keeps λ > ε (λ = ε is dropped).
@@ -66,10 +56,8 @@ ProjectedSolution DenseGramSolver::solve_projected(const Matrix& k, const std::v
     projected[i] = keep ? w[i] : 0.0;
     w[i] = keep ? w[i] / eigenvalues_[i] : 0.0;
   }
-  s.z.assign(e.size(), 0.0);
-  s.k_z.assign(e.size(), 0.0);
-  linalg::gemv(Op::none, 1.0, work_, w.data(), 0.0, s.z.data());
-  linalg::gemv(Op::none, 1.0, work_, projected.data(), 0.0, s.k_z.data());
+  dist::multiply(vectors_, /*transpose=*/false, w, s.z);
+  dist::multiply(vectors_, /*transpose=*/false, projected, s.k_z);
   return s;
 }
 

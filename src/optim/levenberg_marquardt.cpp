@@ -53,8 +53,7 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
     info.mu = solution.mu_used;
 
     problem.jt_times(solution.z, delta_);
-    k_z_.resize(e_.size());
-    linalg::gemv(linalg::Op::none, 1.0, k_, solution.z.data(), 0.0, k_z_.data());
+    dist::symmetric_multiply(k_, solution.z, k_z_);
     const double predicted = predicted_reduction(e_, k_z_, options_.lr);
 
     step_from(theta0_, options_.lr, delta_, theta_);

@@ -27,6 +27,8 @@ const std::pair<Method, const char*> kMethods[] = {
 const std::pair<MuScale, const char*> kMuScales[] = {{MuScale::sum, "sum"}, {MuScale::mean, "mean"}};
 const std::pair<DampingKind, const char*> kDampings[] = {
     {DampingKind::constant, "constant"}, {DampingKind::loglinear, "loglinear"}, {DampingKind::adaptive, "adaptive"}};
+const std::pair<GramMode, const char*> kGramModes[] = {
+    {GramMode::automatic, "auto"}, {GramMode::structured, "structured"}, {GramMode::explicit_rows, "explicit"}};
 const std::pair<CutoffMode, const char*> kCutoffModes[] = {{CutoffMode::relative, "relative"},
                                                            {CutoffMode::absolute, "absolute"}};
 
@@ -42,6 +44,8 @@ std::string to_string(Method m) { return name_of(kMethods, m); }
 std::string to_string(MuScale s) { return name_of(kMuScales, s); }
 std::string to_string(DampingKind d) { return name_of(kDampings, d); }
 std::string to_string(CutoffMode c) { return name_of(kCutoffModes, c); }
+std::string to_string(GramMode g) { return name_of(kGramModes, g); }
+std::optional<GramMode> parse_gram_mode(const std::string& s) { return value_of(kGramModes, s); }
 std::optional<Method> parse_method(const std::string& s) { return value_of(kMethods, s); }
 std::optional<MuScale> parse_mu_scale(const std::string& s) { return value_of(kMuScales, s); }
 std::optional<DampingKind> parse_damping(const std::string& s) { return value_of(kDampings, s); }
@@ -64,6 +68,7 @@ void OptimizerOptions::validate() const {
   require(positive(mu_max) && mu_max > mu_min, "mu_max", "must be a finite number > mu_min");
   require(cholesky_retries >= 0, "cholesky_retries", "must be >= 0");
   require(std::isfinite(cholesky_raise) && cholesky_raise > 1, "cholesky_raise", "must be > 1");
+  require(gram_block >= 1, "gram_block", "must be >= 1");
   require(std::isfinite(gn_cutoff) && gn_cutoff >= 0, "gn_cutoff", "must be a finite number >= 0");
   if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
 }
@@ -79,11 +84,11 @@ std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
       os << ", betas " << o.beta1 << "/" << o.beta2 << ", eps " << o.eps << ", weight_decay " << o.weight_decay;
       break;
     case Method::lm:
-      os << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
+      os << ", gram " << to_string(o.gram) << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
       break;
     case Method::gn:
-      os << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");
+      os << ", gram " << to_string(o.gram) << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");
       break;
   }
   return os << ")";

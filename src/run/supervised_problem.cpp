@@ -4,11 +4,13 @@
 #include <stdexcept>
 
 #include "pgdx/linalg/blas.hpp"
+#include "pgdx/run/gram_assembly.hpp"
 
 namespace pgdx::run {
 
-SupervisedProblem::SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction)
-    : model_(model), comm_(comm), reduction_(reduction) {}
+SupervisedProblem::SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+                                     optim::GramMode gram_mode, int gram_block)
+    : model_(model), comm_(comm), reduction_(reduction), gram_mode_(gram_mode), gram_block_(gram_block) {}
 
 void SupervisedProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
@@ -24,7 +26,6 @@ void SupervisedProblem::set_batch(const task::Dataset& data, const std::vector<s
     std::copy(data.y.col(sample), data.y.col(sample) + c, y_local_.col(j));
   }
   model_.forget_cached_forward();
-  jt_full_valid_ = false;
 }
 
 void SupervisedProblem::set_all(const task::Dataset& data) {
@@ -40,26 +41,50 @@ void SupervisedProblem::residual(std::vector<double>& e) {
   comm_.allgatherv(local_, e);
 }
 
-void SupervisedProblem::gram(linalg::Matrix& k) {
+namespace {
+
+// Gathers every rank's columns of `local` (d × n_local) into `all` (d × n), in rank order.
+void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg::Matrix& all,
+                    std::vector<double>& buffer) {
+  comm.allgatherv(local.storage(), buffer);
+  all.resize(local.rows(), local.rows() ? buffer.size() / local.rows() : 0);
+  all.storage().swap(buffer);
+}
+
+}  // namespace
+
+void SupervisedProblem::gram(dist::DistMatrix& k) {
+  if (!grid_ready_) {
+    grid_ = dist::make_grid(comm_);
+    grid_ready_ = true;
+  }
+  const int n_rows = static_cast<int>(batch_size_ * y_local_.rows());
+  if (k.rows() != n_rows || k.grid_handle() != grid_ || k.block() != gram_block_)
+    k = dist::DistMatrix(grid_, n_rows, n_rows, gram_block_);
+
+  // Every rank asks the model the same question, so the path is the same everywhere.
+  structured_ = gram_mode_ != optim::GramMode::explicit_rows && model_.gram_factors(x_local_, factors_local_);
+  if (gram_mode_ == optim::GramMode::structured && !structured_)
+    throw std::invalid_argument("optimizer.gram = \"structured\": this model has no structured Gram matrix");
+  if (structured_) {
+    factors_.inputs.resize(factors_local_.inputs.size());
+    factors_.signals.resize(factors_local_.signals.size());
+    factors_.bias_term = factors_local_.bias_term;
+    for (std::size_t l = 0; l < factors_local_.inputs.size(); ++l) {
+      gather_columns(comm_, factors_local_.inputs[l], factors_.inputs[l], gathered_);
+      gather_columns(comm_, factors_local_.signals[l], factors_.signals[l], gathered_);
+    }
+    assemble_structured_gram(factors_, y_local_.rows(), k);
+    return;
+  }
   model_.jacobian_transposed(x_local_, jt_local_);
-  const std::size_t p = model_.num_params();
-  comm_.allgatherv(jt_local_.storage(), gathered_);
-  // Columns are contiguous, so concatenating the ranks' blocks in rank order is Jᵀ in batch order.
-  jt_full_.resize(p, gathered_.size() / std::max<std::size_t>(p, 1));
-  jt_full_.storage().swap(gathered_);
-  linalg::gram_of_columns(jt_full_, k);
-  jt_full_params_ = model_.params();
-  jt_full_valid_ = true;
+  gather_columns(comm_, jt_local_, jt_full_, gathered_);
+  assemble_explicit_gram(jt_full_, k);
 }
 
 void SupervisedProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {
   const std::size_t c = y_local_.rows();
   if (z.size() != batch_size_ * c) throw std::invalid_argument("SupervisedProblem::jt_times: z has the wrong length");
-  if (jt_full_valid_ && jt_full_params_ == model_.params()) {
-    out.resize(jt_full_.rows());
-    linalg::gemv(linalg::Op::none, 1.0, jt_full_, z.data(), 0.0, out.data());
-    return;
-  }
   cotangent_.resize(c, mine_.size());
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "pgdx/dist/dist_matrix.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/linalg/matrix.hpp"
 #include "pgdx/optim/least_squares_problem.hpp"
@@ -95,9 +96,12 @@ class LinearProblem final : public optim::LeastSquaresProblem {
     e = e0_;
     linalg::gemv(linalg::Op::none, 1.0, j_, d.data(), 1.0, e.data());
   }
-  void gram(Matrix& k) override {
-    k.resize(j_.rows(), j_.rows());
-    linalg::gemm(linalg::Op::none, linalg::Op::transpose, 1.0, j_, j_, 0.0, k);
+  void gram(dist::DistMatrix& k) override {
+    const int n = static_cast<int>(j_.rows());
+    k = dist::DistMatrix(nullptr, n, n);
+    Matrix full(j_.rows(), j_.rows());
+    linalg::gemm(linalg::Op::none, linalg::Op::transpose, 1.0, j_, j_, 0.0, full);
+    std::copy(full.storage().begin(), full.storage().end(), k.data());
   }
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override {
     out.assign(j_.cols(), 0.0);
@@ -111,6 +115,14 @@ class LinearProblem final : public optim::LeastSquaresProblem {
   Matrix j_;
   std::vector<double> e0_, theta0_, theta_;
 };
+
+// The lower triangle (incl. diagonal) of a column-major n × n matrix, column by column.
+inline std::vector<double> lower_triangle(const std::vector<double>& a, std::size_t n) {
+  std::vector<double> out;
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = j; i < n; ++i) out.push_back(a[i + j * n]);
+  return out;
+}
 
 // Modal error ê = Uᵀ e.
 inline std::vector<double> modal(const Matrix& u, const std::vector<double>& e) {

@@ -214,10 +214,10 @@ class CurvedProblem final : public optim::LeastSquaresProblem {
   std::size_t num_samples() const override { return 2; }
   double loss_scale() const override { return 1.0; }
   void residual(std::vector<double>& e) override { e = {theta_[0] * theta_[0] - 1.0, theta_[1]}; }
-  void gram(Matrix& k) override {
-    k = Matrix(2, 2);
-    k(0, 0) = 4 * theta_[0] * theta_[0];
-    k(1, 1) = 1.0;
+  void gram(dist::DistMatrix& k) override {
+    k = dist::DistMatrix(nullptr, 2, 2);
+    k.local(0, 0) = 4 * theta_[0] * theta_[0];
+    k.local(1, 1) = 1.0;
   }
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override {
     out = {2 * theta_[0] * z[0], z[1]};
@@ -266,12 +266,12 @@ TEST_CASE("gain ratio is 1 on an exactly linear problem", "[optim][lm]") {
 
 TEST_CASE("a failing Cholesky raises mu, then falls back to the eigen solve", "[optim][lm]") {
   // K with a clearly negative eigenvalue (not a Gram matrix, so no μ below |λ_min| factorises).
-  Matrix k(3, 3);
-  k(0, 0) = 1.0;
-  k(1, 1) = -1.0;
-  k(2, 2) = 2.0;
+  dist::DistMatrix k(nullptr, 3, 3);
+  k.local(0, 0) = 1.0;
+  k.local(1, 1) = -1.0;
+  k.local(2, 2) = 2.0;
   const std::vector<double> e = {1.0, 1.0, 1.0};
-  optim::DenseGramSolver solver;
+  optim::DirectGramSolver solver;
   SECTION("raising mu rescues the factorisation") {
     const auto s = solver.solve_damped(k, e, 0.1, 3, 100.0);  // 0.1 → 10 succeeds
     CHECK(s.fallbacks == 1);

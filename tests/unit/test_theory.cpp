@@ -184,12 +184,14 @@ TEST_CASE("T.1.3 identities: push-through, SMW, and the GN projector", "[theory]
 
   // GN projector P = K K^† has eigenvalues in {0, 1}, exactly #(λ > ε) ones.
   const double eps = 1e-4;
-  optim::DenseGramSolver solver;
+  optim::DirectGramSolver solver;
+  dist::DistMatrix k_dist(nullptr, int(kN), int(kN));
+  std::copy(k.storage().begin(), k.storage().end(), k_dist.data());
   Matrix p(kN, kN);
   for (std::size_t c = 0; c < kN; ++c) {
     std::vector<double> unit(kN, 0.0);
     unit[c] = 1.0;
-    const auto s = solver.solve_projected(k, unit, eps, optim::CutoffMode::absolute);
+    const auto s = solver.solve_projected(k_dist, unit, eps, optim::CutoffMode::absolute);
     for (std::size_t r = 0; r < kN; ++r) p(r, c) = s.k_z[r];
   }
   std::vector<double> w;

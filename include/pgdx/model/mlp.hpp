@@ -24,6 +24,7 @@ class Mlp final : public Model {
   void jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) override;
   void jacobian_transposed(const Matrix& x, Matrix& jt) override;
   void forget_cached_forward() override { cached_x_ = nullptr; }
+  bool gram_factors(const Matrix& x, GramFactors& out) override;
 
   const MlpOptions& options() const { return options_; }
   std::size_t num_layers() const { return options_.layers.size() - 1; }
@@ -34,6 +35,8 @@ class Mlp final : public Model {
  private:
   // Recomputes the cached activations unless they belong to this x and this θ.
   void ensure_forward(const Matrix& x);
+  // G_l for every layer (d_{l+1} × N, N = n·C): G_{L−1} = s·e_c, G_{l−1} = (W_lᵀ G_l) ⊙ act'(z_{l−1}).
+  void output_signals(std::size_t n, std::vector<Matrix>& g);
   // act'(z) for hidden layer l, evaluated from the cached z and a.
   void activation_derivative(std::size_t l, Matrix& out) const;
 

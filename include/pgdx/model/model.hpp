@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pgdx/linalg/matrix.hpp"
+#include "pgdx/model/gram_factors.hpp"
 
 namespace pgdx::model {
 
@@ -32,6 +33,9 @@ class Model {
   // Models may cache the forward pass per input matrix; call this after changing an input's
   // contents in place (the cache cannot see that).
   virtual void forget_cached_forward() {}
+  // Factors of K = J Jᵀ for the samples of x without forming J (gram_factors.hpp). Models whose
+  // Jacobian has no such structure return false and are handled by the explicit path.
+  virtual bool gram_factors(const Matrix& /*x*/, GramFactors& /*out*/) { return false; }
 };
 
 }  // namespace pgdx::model

@@ -12,14 +12,14 @@ namespace pgdx::optim {
 class GaussNewton final : public Optimizer {
  public:
   explicit GaussNewton(const OptimizerOptions& options,
-                       std::unique_ptr<GramSolver> solver = std::make_unique<DenseGramSolver>());
+                       std::unique_ptr<GramSolver> solver = std::make_unique<DirectGramSolver>());
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return "gn"; }
 
  private:
   OptimizerOptions options_;
   std::unique_ptr<GramSolver> solver_;
-  linalg::Matrix k_;
+  dist::DistMatrix k_;
   std::vector<double> e_, e_trial_, delta_, theta_;
 };
 

@@ -1,9 +1,11 @@
 #pragma once
-// Solves in the N × N sample ("Gram") space, K = J Jᵀ. Behind an interface so the dense LAPACK
-// solver here and a ScaLAPACK one (distributed K) are interchangeable above it.
+// Solves in the N × N sample ("Gram") space, K = J Jᵀ, given as the lower triangle of a DistMatrix.
+// DirectGramSolver factorises (Cholesky / eigen): LAPACK on one rank, ScaLAPACK on several — the
+// choice is made in dist/, so this code has one path. The interface leaves room for an iterative
+// (CG) solver. Vectors (e, z) are whole on every rank.
 #include <vector>
 
-#include "pgdx/linalg/matrix.hpp"
+#include "pgdx/dist/dist_matrix.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
 
 namespace pgdx::optim {
@@ -27,22 +29,22 @@ class GramSolver {
   virtual ~GramSolver() = default;
   // Cholesky of K + μI; a failed factorisation raises μ by `raise` up to `retries` times, then
   // solves by eigen-decomposition with eigenvalues clamped at 0. Never throws for numerics.
-  virtual DampedSolution solve_damped(const linalg::Matrix& k, const std::vector<double>& e, double mu, int retries,
+  virtual DampedSolution solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
                                       double raise) = 0;
   // Pseudo-inverse solve dropping eigenvalues λ ≤ cut, cut = cutoff·λ_max (relative) or cutoff.
-  virtual ProjectedSolution solve_projected(const linalg::Matrix& k, const std::vector<double>& e, double cutoff,
+  virtual ProjectedSolution solve_projected(const dist::DistMatrix& k, const std::vector<double>& e, double cutoff,
                                             CutoffMode mode) = 0;
 };
 
-class DenseGramSolver final : public GramSolver {
+class DirectGramSolver final : public GramSolver {
  public:
-  DampedSolution solve_damped(const linalg::Matrix& k, const std::vector<double>& e, double mu, int retries,
+  DampedSolution solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
                               double raise) override;
-  ProjectedSolution solve_projected(const linalg::Matrix& k, const std::vector<double>& e, double cutoff,
+  ProjectedSolution solve_projected(const dist::DistMatrix& k, const std::vector<double>& e, double cutoff,
                                     CutoffMode mode) override;
 
  private:
-  linalg::Matrix work_;
+  dist::DistMatrix work_, vectors_;
   std::vector<double> eigenvalues_;
 };
 

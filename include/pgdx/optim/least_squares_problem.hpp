@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "pgdx/linalg/matrix.hpp"
+#include "pgdx/dist/dist_matrix.hpp"
 
 namespace pgdx::optim {
 
@@ -23,7 +23,9 @@ class LeastSquaresProblem {
   virtual double loss_scale() const = 0;        // c above
 
   virtual void residual(std::vector<double>& e) = 0;                                  // e(θ), N entries
-  virtual void gram(linalg::Matrix& k) = 0;                                           // K = J Jᵀ, N × N
+  // K = J Jᵀ (N × N): its lower triangle, block-cyclic on the problem's process grid (whole on one
+  // rank). The problem (re)shapes k as needed.
+  virtual void gram(dist::DistMatrix& k) = 0;
   virtual void jt_times(const std::vector<double>& z, std::vector<double>& out) = 0;  // Jᵀ z, p entries
 };
 

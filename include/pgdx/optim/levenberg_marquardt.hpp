@@ -19,7 +19,7 @@ double predicted_reduction(const std::vector<double>& e, const std::vector<doubl
 class LevenbergMarquardt final : public Optimizer {
  public:
   explicit LevenbergMarquardt(const OptimizerOptions& options,
-                              std::unique_ptr<GramSolver> solver = std::make_unique<DenseGramSolver>());
+                              std::unique_ptr<GramSolver> solver = std::make_unique<DirectGramSolver>());
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return "lm"; }
   const DampingSchedule& damping() const { return damping_; }
@@ -28,7 +28,7 @@ class LevenbergMarquardt final : public Optimizer {
   OptimizerOptions options_;
   DampingSchedule damping_;
   std::unique_ptr<GramSolver> solver_;
-  linalg::Matrix k_;
+  dist::DistMatrix k_;
   std::vector<double> e_, e_trial_, delta_, k_z_, theta0_, theta_;
 };
 

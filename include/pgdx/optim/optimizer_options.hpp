@@ -13,15 +13,20 @@ enum class MuScale { sum, mean };
 enum class DampingKind { constant, loglinear, adaptive };
 // GN cut-off ε: "relative" drops eigenvalues λ ≤ ε·λ_max(K); "absolute" drops λ ≤ ε.
 enum class CutoffMode { relative, absolute };
+// How LM/GN form K = J Jᵀ: "structured" from layer factors without J (dense-layer models only),
+// "explicit" from Jacobian rows (any model), "auto" = structured where the model supports it.
+enum class GramMode { automatic, structured, explicit_rows };
 
 std::string to_string(Method m);
 std::string to_string(MuScale s);
 std::string to_string(DampingKind d);
 std::string to_string(CutoffMode c);
+std::string to_string(GramMode g);
 std::optional<Method> parse_method(const std::string& s);
 std::optional<MuScale> parse_mu_scale(const std::string& s);
 std::optional<DampingKind> parse_damping(const std::string& s);
 std::optional<CutoffMode> parse_cutoff_mode(const std::string& s);
+std::optional<GramMode> parse_gram_mode(const std::string& s);
 
 struct OptimizerOptions {
   Method method = Method::sgd;
@@ -46,6 +51,10 @@ struct OptimizerOptions {
   double mu_max = 1e15;
   int cholesky_retries = 3;          // failed Cholesky: μ ← μ·cholesky_raise, this many times, then eigen solve
   double cholesky_raise = 10.0;
+
+  // Gram matrix (LM and GN)
+  GramMode gram = GramMode::automatic;
+  int gram_block = 64;  // block-cyclic block size of K (ScaLAPACK) and column-block width of its assembly
 
   // Gauss–Newton
   double gn_cutoff = 1e-6;

@@ -2,24 +2,25 @@
 // The least-squares problem of a model on a batch of a data set, sharded across ranks by
 // samples: each rank evaluates its contiguous share; residuals and Jacobian rows are gathered
 // in batch order, so every rank sees identical values.
-// Jᵀz: when gram() has gathered Jᵀ at the current θ and batch (every LM/GN step), it is formed
-// from that matrix, which makes second-order steps bitwise independent of the rank count —
-// adaptive damping accepts or rejects on ρ > 0, a discontinuous decision that would otherwise
-// amplify round-off of a rank-dependent reduction. Otherwise (first-order methods) it is a vjp
-// on each rank's samples, summed over ranks (round-off-level rank dependence).
+// K (gram): the structured path gathers each layer's inputs and back-propagated signals for the
+// batch (model::GramFactors, O(N·Σd) numbers) and every rank fills its block-cyclic blocks of K
+// from them; the explicit path gathers Jacobian rows instead (O(N·p)). Jᵀz is a vjp on each
+// rank's samples, summed over ranks.
 #include <vector>
 
 #include "pgdx/dist/comm.hpp"
 #include "pgdx/loss/mse.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/least_squares_problem.hpp"
+#include "pgdx/optim/optimizer_options.hpp"
 #include "pgdx/task/dataset.hpp"
 
 namespace pgdx::run {
 
 class SupervisedProblem final : public optim::LeastSquaresProblem {
  public:
-  SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction);
+  SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+                    optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64);
 
   // Batch = columns `indices` of `data`, in that order (indices identical on every rank).
   void set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices);
@@ -32,11 +33,13 @@ class SupervisedProblem final : public optim::LeastSquaresProblem {
   double loss_scale() const override { return loss::loss_scale(reduction_, batch_size_); }
 
   void residual(std::vector<double>& e) override;
-  void gram(linalg::Matrix& k) override;
+  void gram(dist::DistMatrix& k) override;
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override;
 
   // L(θ) on the batch with the configured reduction.
   double loss();
+  // Whether gram() takes the structured path (decided at the first call).
+  bool structured() const { return structured_; }
 
  private:
   model::Model& model_;
@@ -46,8 +49,12 @@ class SupervisedProblem final : public optim::LeastSquaresProblem {
   dist::IndexRange mine_;
   linalg::Matrix x_local_, y_local_, f_local_, cotangent_, jt_local_, jt_full_;
   std::vector<double> local_, gathered_;
-  std::vector<double> jt_full_params_;  // θ at which jt_full_ was gathered
-  bool jt_full_valid_ = false;          // cleared when the batch changes
+  optim::GramMode gram_mode_;
+  int gram_block_;
+  bool structured_ = false;
+  std::shared_ptr<const dist::BlacsGrid> grid_;  // created at the first gram() (a collective)
+  bool grid_ready_ = false;
+  model::GramFactors factors_local_, factors_;
 };
 
 }  // namespace pgdx::run

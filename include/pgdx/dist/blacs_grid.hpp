@@ -1,0 +1,34 @@
+#pragma once
+// A BLACS process grid over a communicator (RAII; move-only). The shape is chosen from the rank
+// count: nprow × npcol = P with nprow ≥ npcol as close to square as possible (2 → 2×1, 4 → 2×2,
+// 6 → 3×2). Creating and destroying a grid are collectives over the communicator.
+#include <memory>
+
+#include "pgdx/dist/comm.hpp"
+
+namespace pgdx::dist {
+
+class BlacsGrid {
+ public:
+  explicit BlacsGrid(const Comm& comm);
+  ~BlacsGrid();
+  BlacsGrid(const BlacsGrid&) = delete;
+  BlacsGrid& operator=(const BlacsGrid&) = delete;
+
+  const Comm& comm() const { return comm_; }
+  int context() const { return context_; }
+  int rows() const { return nprow_; }
+  int cols() const { return npcol_; }
+  int my_row() const { return myrow_; }
+  int my_col() const { return mycol_; }
+
+ private:
+  Comm comm_;
+  int context_ = -1;
+  int nprow_ = 1, npcol_ = 1, myrow_ = 0, mycol_ = 0;
+};
+
+// The grid for a communicator, or null on one rank (DistMatrix then uses plain LAPACK).
+std::shared_ptr<const BlacsGrid> make_grid(const Comm& comm);
+
+}  // namespace pgdx::dist

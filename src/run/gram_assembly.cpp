@@ -1,0 +1,87 @@
+#include "pgdx/run/gram_assembly.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "pgdx/linalg/blas.hpp"
+
+namespace pgdx::run {
+namespace {
+
+using linalg::Matrix;
+using linalg::Op;
+
+// One column block of this rank's part of K restricted to rows at or below its diagonal:
+// local rows [row, local_rows), local columns [col, col + width).
+struct LowerBlock {
+  int row, col, width;
+};
+
+template <class F>
+void for_each_lower_block(const dist::DistMatrix& k, F&& f) {
+  for (int jl = 0; jl < k.local_cols(); jl += k.block()) {
+    const int width = std::min(k.block(), k.local_cols() - jl);
+    const int row = k.first_local_row_at_or_after(k.global_col(jl));
+    if (row < k.local_rows()) f(LowerBlock{row, jl, width});
+  }
+}
+
+// The columns of m (d × N) at this rank's global rows (or columns) of k, packed side by side.
+Matrix pack_columns(const Matrix& m, const dist::DistMatrix& k, bool rows) {
+  const int count = rows ? k.local_rows() : k.local_cols();
+  Matrix out(m.rows(), static_cast<std::size_t>(count));
+  for (int l = 0; l < count; ++l) {
+    const auto g = static_cast<std::size_t>(rows ? k.global_row(l) : k.global_col(l));
+    std::copy(m.col(g), m.col(g) + m.rows(), out.col(static_cast<std::size_t>(l)));
+  }
+  return out;
+}
+
+}  // namespace
+
+void assemble_explicit_gram(const Matrix& jt, dist::DistMatrix& k) {
+  const bool whole = !k.distributed();
+  const Matrix packed_rows = whole ? Matrix() : pack_columns(jt, k, true);
+  const Matrix packed_cols = whole ? Matrix() : pack_columns(jt, k, false);
+  const Matrix& r = whole ? jt : packed_rows;
+  const Matrix& c = whole ? jt : packed_cols;
+  const int p = static_cast<int>(jt.rows());
+  for_each_lower_block(k, [&](const LowerBlock& b) {
+    linalg::gemm(Op::transpose, Op::none, k.local_rows() - b.row, b.width, p, 1.0,
+                 r.col(static_cast<std::size_t>(b.row)), p, c.col(static_cast<std::size_t>(b.col)), p, 0.0,
+                 &k.local(b.row, b.col), k.leading_dimension());
+  });
+}
+
+void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, dist::DistMatrix& k) {
+  k.fill(0.0);
+  Matrix block;
+  std::vector<std::size_t> row_sample(static_cast<std::size_t>(k.local_rows()));
+  for (int il = 0; il < k.local_rows(); ++il)
+    row_sample[static_cast<std::size_t>(il)] = static_cast<std::size_t>(k.global_row(il)) / outputs;
+  for (std::size_t l = 0; l < factors.inputs.size(); ++l) {
+    // Sample-level input Gram S = AᵀA (n × n, whole): cheap next to the N × N signal Gram.
+    Matrix s;
+    linalg::gram_of_columns(factors.inputs[l], s);
+    const Matrix& g = factors.signals[l];
+    const int d = static_cast<int>(g.rows());
+    const Matrix g_rows = pack_columns(g, k, true);
+    const Matrix g_cols = pack_columns(g, k, false);
+    for_each_lower_block(k, [&](const LowerBlock& b) {
+      const int m = k.local_rows() - b.row;
+      block.resize(static_cast<std::size_t>(m), static_cast<std::size_t>(b.width));
+      linalg::gemm(Op::transpose, Op::none, m, b.width, d, 1.0, g_rows.col(static_cast<std::size_t>(b.row)), d,
+                   g_cols.col(static_cast<std::size_t>(b.col)), d, 0.0, block.data(), m);
+      for (int j = 0; j < b.width; ++j) {
+        const auto sample_j = static_cast<std::size_t>(k.global_col(b.col + j)) / outputs;
+        const double* sj = s.col(sample_j);
+        const double* bj = block.col(static_cast<std::size_t>(j));
+        double* kj = &k.local(b.row, b.col + j);
+        const std::size_t* samples = row_sample.data() + b.row;
+        for (int i = 0; i < m; ++i) kj[i] += (sj[samples[i]] + factors.bias_term) * bj[i];
+      }
+    });
+  }
+}
+
+}  // namespace pgdx::run

@@ -1,5 +1,4 @@
 """postprocess.fig3_spectral and the `python -m postprocess` command line."""
-import os
 import pathlib
 import subprocess
 import sys
@@ -130,15 +129,3 @@ def test_cli_unknown_figure_is_a_usage_error(tmp_path):
 def test_draws_real_pgdx_runs(pgdx_runs, tmp_path):
     titles = fig3_spectral.draw(pgdx_runs, tmp_path / "real.png")
     assert titles == ["SGD", "LM μ=0.1"]
-
-
-@pytest.mark.skipif(not os.environ.get("PGDX_RUN_DIR"),
-                    reason="PGDX_RUN_DIR is not set (point it at a folder of real runs, e.g. runs/demo)")
-def test_draws_runs_from_pgdx_run_dir(tmp_path):
-    run_dir = pathlib.Path(os.environ["PGDX_RUN_DIR"])
-    out = tmp_path / "fig3_real.png"
-    result = cli("fig3", run_dir.resolve(), "-o", out)
-    assert result.returncode == 0, result.stderr
-    assert out.read_bytes()[:8] == PNG_MAGIC
-    titles = fig3_spectral.draw(run_dir, tmp_path / "again.png")
-    assert len(titles) == len(load_runs(run_dir))

@@ -142,8 +142,11 @@ def test_demo_config_gives_the_same_history_on_1_and_2_ranks(tmp_path, variant):
     (h1, s1, p1), (h2, s2, p2) = results[1], results[2]
     for name in h1:
         np.testing.assert_allclose(h2[name], h1[name], rtol=1e-9, atol=0, err_msg=name)
-    np.testing.assert_allclose(s2, s1, rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(p2, p1, rtol=1e-9, atol=1e-12)
+    # Spectra and parameters normwise (a mode far below the others carries the absolute round-off
+    # of the whole residual; elementwise it would be judged against its own tiny size).
+    spectral_gap = np.max(np.abs(s2 - s1), axis=1) / np.max(np.abs(s1), axis=1)
+    assert spectral_gap.max() < 1e-9, spectral_gap.max()
+    assert np.max(np.abs(p2 - p1)) / np.max(np.abs(p1)) < 1e-9
 
 
 def test_fig3_demo_reproduces_the_papers_claims(tmp_path):

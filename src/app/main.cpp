@@ -9,6 +9,7 @@
 #include "pgdx/build_info.hpp"
 #include "pgdx/dist/comm.hpp"
 #include "pgdx/util/errors.hpp"
+#include "bench_command.hpp"
 #include "train_command.hpp"
 
 int main(int argc, char** argv) {
@@ -27,6 +28,20 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--out", train.out_dir, "Output directory")->capture_default_str();
   train_cmd->add_flag("--quiet", train.quiet, "No progress lines (the summary line is still printed)");
 
+  pgdx::app::LmStepBenchArguments bench;
+  CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");
+  bench_cmd->require_subcommand(1);
+  CLI::App* lm_step = bench_cmd->add_subcommand("lm-step", "Seconds per LM step by phase, on random data");
+  lm_step->add_option("--layers", bench.layers, "Widths, e.g. 784,250,10")->delimiter(',')->capture_default_str();
+  lm_step->add_option("--activation", bench.activation, "tanh|relu|quadratic|identity")->capture_default_str();
+  lm_step->add_option("--samples", bench.samples, "Samples n (N = n*outputs residual rows)")->capture_default_str();
+  lm_step->add_option("--gram", bench.gram, "structured|explicit|auto")->capture_default_str();
+  lm_step->add_option("--steps", bench.steps, "Timed steps (the median is reported)")->capture_default_str();
+  lm_step->add_option("--seed", bench.seed, "Seed of data and init")->capture_default_str();
+  lm_step->add_option("--block", bench.block, "Block size of the distributed Gram matrix")->capture_default_str();
+  lm_step->add_option("--distributed-min-rows", bench.distributed_min_rows,
+                      "Distribute K (ScaLAPACK) only when N is at least this")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,6 +51,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*train_cmd) return pgdx::app::run_train(train, world);
+    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, world);
   } catch (const pgdx::InputError& e) {
     if (world.is_root()) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
     return 2;

@@ -269,6 +269,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   long gram_block = o.gram_block;
   r.integer("optimizer.gram_block", gram_block, 1);
   o.gram_block = static_cast<int>(gram_block);
+  r.integer("optimizer.gram_distributed_min_rows", o.gram_distributed_min_rows, 1);
   r.real("optimizer.gn_cutoff", o.gn_cutoff);
   r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
 

@@ -69,6 +69,7 @@ void OptimizerOptions::validate() const {
   require(cholesky_retries >= 0, "cholesky_retries", "must be >= 0");
   require(std::isfinite(cholesky_raise) && cholesky_raise > 1, "cholesky_raise", "must be > 1");
   require(gram_block >= 1, "gram_block", "must be >= 1");
+  require(gram_distributed_min_rows >= 1, "gram_distributed_min_rows", "must be >= 1");
   require(std::isfinite(gn_cutoff) && gn_cutoff >= 0, "gn_cutoff", "must be a finite number >= 0");
   if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
 }

@@ -17,12 +17,37 @@ struct LowerBlock {
   int row, col, width;
 };
 
+// Calls f for every column block of K this rank fills. A distributed K: this rank's blocks. A K
+// held whole on every rank (comm of several ranks): column blocks are dealt round-robin among the
+// ranks, and the caller sums the zero-padded results (exact: every entry has one owner).
 template <class F>
-void for_each_lower_block(const dist::DistMatrix& k, F&& f) {
-  for (int jl = 0; jl < k.local_cols(); jl += k.block()) {
+void for_each_lower_block(const dist::DistMatrix& k, const dist::Comm& comm, F&& f) {
+  const bool shared = !k.distributed() && comm.size() > 1;
+  for (int jl = 0, index = 0; jl < k.local_cols(); jl += k.block(), ++index) {
+    if (shared && index % comm.size() != comm.rank()) continue;
     const int width = std::min(k.block(), k.local_cols() - jl);
     const int row = k.first_local_row_at_or_after(k.global_col(jl));
     if (row < k.local_rows()) f(LowerBlock{row, jl, width});
+  }
+}
+
+void sum_shared(dist::DistMatrix& k, const dist::Comm& comm) {
+  if (!k.distributed() && comm.size() > 1)
+    comm.allreduce_sum(k.data(), static_cast<std::size_t>(k.leading_dimension()) * k.local_cols());
+}
+
+// Local rows [from, to) split into runs whose global rows are consecutive (one per row block of
+// a distributed K; a single run for a whole K), as f(first local row, length).
+template <class F>
+void for_each_row_run(const dist::DistMatrix& k, int from, int to, F&& f) {
+  if (!k.distributed()) {
+    if (from < to) f(from, to - from);
+    return;
+  }
+  for (int il = from; il < to;) {
+    const int length = std::min(k.block() - il % k.block(), to - il);
+    f(il, length);
+    il += length;
   }
 }
 
@@ -39,21 +64,24 @@ Matrix pack_columns(const Matrix& m, const dist::DistMatrix& k, bool rows) {
 
 }  // namespace
 
-void assemble_explicit_gram(const Matrix& jt, dist::DistMatrix& k) {
-  const bool whole = !k.distributed();
-  const Matrix packed_rows = whole ? Matrix() : pack_columns(jt, k, true);
-  const Matrix packed_cols = whole ? Matrix() : pack_columns(jt, k, false);
-  const Matrix& r = whole ? jt : packed_rows;
-  const Matrix& c = whole ? jt : packed_cols;
+void assemble_explicit_gram(const Matrix& jt, dist::DistMatrix& k, const dist::Comm& comm) {
+  // Jᵀ's columns are read in place, one gemm per (row run, column block): no copies of J, whose
+  // N·p numbers dominate this path's memory.
   const int p = static_cast<int>(jt.rows());
-  for_each_lower_block(k, [&](const LowerBlock& b) {
-    linalg::gemm(Op::transpose, Op::none, k.local_rows() - b.row, b.width, p, 1.0,
-                 r.col(static_cast<std::size_t>(b.row)), p, c.col(static_cast<std::size_t>(b.col)), p, 0.0,
-                 &k.local(b.row, b.col), k.leading_dimension());
+  if (!k.distributed() && comm.size() > 1) k.fill(0.0);
+  for_each_lower_block(k, comm, [&](const LowerBlock& b) {
+    const auto first_col = static_cast<std::size_t>(k.global_col(b.col));
+    for_each_row_run(k, b.row, k.local_rows(), [&](int il, int length) {
+      const auto first_row = static_cast<std::size_t>(k.global_row(il));
+      linalg::gemm(Op::transpose, Op::none, length, b.width, p, 1.0, jt.col(first_row), p, jt.col(first_col), p, 0.0,
+                   &k.local(il, b.col), k.leading_dimension());
+    });
   });
+  sum_shared(k, comm);
 }
 
-void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, dist::DistMatrix& k) {
+void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, dist::DistMatrix& k,
+                              const dist::Comm& comm) {
   k.fill(0.0);
   Matrix block;
   std::vector<std::size_t> row_sample(static_cast<std::size_t>(k.local_rows()));
@@ -67,7 +95,7 @@ void assemble_structured_gram(const model::GramFactors& factors, std::size_t out
     const int d = static_cast<int>(g.rows());
     const Matrix g_rows = pack_columns(g, k, true);
     const Matrix g_cols = pack_columns(g, k, false);
-    for_each_lower_block(k, [&](const LowerBlock& b) {
+    for_each_lower_block(k, comm, [&](const LowerBlock& b) {
       const int m = k.local_rows() - b.row;
       block.resize(static_cast<std::size_t>(m), static_cast<std::size_t>(b.width));
       linalg::gemm(Op::transpose, Op::none, m, b.width, d, 1.0, g_rows.col(static_cast<std::size_t>(b.row)), d,
@@ -82,6 +110,7 @@ void assemble_structured_gram(const model::GramFactors& factors, std::size_t out
       }
     });
   }
+  sum_shared(k, comm);
 }
 
 }  // namespace pgdx::run

@@ -9,8 +9,13 @@
 namespace pgdx::run {
 
 SupervisedProblem::SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
-                                     optim::GramMode gram_mode, int gram_block)
-    : model_(model), comm_(comm), reduction_(reduction), gram_mode_(gram_mode), gram_block_(gram_block) {}
+                                     optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
+    : model_(model),
+      comm_(comm),
+      reduction_(reduction),
+      gram_mode_(gram_mode),
+      gram_block_(gram_block),
+      gram_distributed_min_rows_(gram_distributed_min_rows) {}
 
 void SupervisedProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
@@ -43,12 +48,11 @@ void SupervisedProblem::residual(std::vector<double>& e) {
 
 namespace {
 
-// Gathers every rank's columns of `local` (d × n_local) into `all` (d × n), in rank order.
-void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg::Matrix& all,
-                    std::vector<double>& buffer) {
-  comm.allgatherv(local.storage(), buffer);
-  all.resize(local.rows(), local.rows() ? buffer.size() / local.rows() : 0);
-  all.storage().swap(buffer);
+// Gathers every rank's columns of `local` (d × n_local) into `all` (d × n), in rank order, straight
+// into all's storage (its allocation is reused from step to step: no second buffer).
+void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg::Matrix& all) {
+  comm.allgatherv(local.storage(), all.storage());
+  all.reshape(local.rows(), local.rows() ? all.storage().size() / local.rows() : 0);
 }
 
 }  // namespace
@@ -59,8 +63,10 @@ void SupervisedProblem::gram(dist::DistMatrix& k) {
     grid_ready_ = true;
   }
   const int n_rows = static_cast<int>(batch_size_ * y_local_.rows());
-  if (k.rows() != n_rows || k.grid_handle() != grid_ || k.block() != gram_block_)
-    k = dist::DistMatrix(grid_, n_rows, n_rows, gram_block_);
+  // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
+  const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
+  if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != gram_block_)
+    k = dist::DistMatrix(grid, n_rows, n_rows, gram_block_);
 
   // Every rank asks the model the same question, so the path is the same everywhere.
   structured_ = gram_mode_ != optim::GramMode::explicit_rows && model_.gram_factors(x_local_, factors_local_);
@@ -71,15 +77,16 @@ void SupervisedProblem::gram(dist::DistMatrix& k) {
     factors_.signals.resize(factors_local_.signals.size());
     factors_.bias_term = factors_local_.bias_term;
     for (std::size_t l = 0; l < factors_local_.inputs.size(); ++l) {
-      gather_columns(comm_, factors_local_.inputs[l], factors_.inputs[l], gathered_);
-      gather_columns(comm_, factors_local_.signals[l], factors_.signals[l], gathered_);
+      gather_columns(comm_, factors_local_.inputs[l], factors_.inputs[l]);
+      gather_columns(comm_, factors_local_.signals[l], factors_.signals[l]);
     }
-    assemble_structured_gram(factors_, y_local_.rows(), k);
+    assemble_structured_gram(factors_, y_local_.rows(), k, comm_);
     return;
   }
   model_.jacobian_transposed(x_local_, jt_local_);
-  gather_columns(comm_, jt_local_, jt_full_, gathered_);
-  assemble_explicit_gram(jt_full_, k);
+  gather_columns(comm_, jt_local_, jt_full_);
+  jt_local_ = linalg::Matrix();  // J is N·p numbers: keep only the gathered copy
+  assemble_explicit_gram(jt_full_, k, comm_);
 }
 
 void SupervisedProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {

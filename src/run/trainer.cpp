@@ -25,7 +25,8 @@ Trainer::Trainer(const io::RunConfig& config, model::Model& model, const task::T
       task_(task),
       optimizer_(optimizer),
       comm_(comm),
-      batch_problem_(model, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block),
+      batch_problem_(model, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block,
+                     config.optimizer.gram_distributed_min_rows),
       train_problem_(model, comm, config.reduction),
       test_problem_(model, comm, config.reduction),
       minibatch_rng_(config.run.seed, Stream::minibatch) {

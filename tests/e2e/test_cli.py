@@ -164,3 +164,19 @@ def test_fig3_demo_reproduces_the_papers_claims(tmp_path):
     assert final["lm0.1"] * 100 <= final["sgd"], final
     assert final["gn"] * 100 <= final["sgd"], final
     assert np.all(spectra["lm0.1"][3:10] < spectra["sgd"][3:10])
+
+
+def test_bench_lm_step_prints_phases_and_a_stable_last_line():
+    for gram in ("structured", "explicit"):
+        result = run_pgdx(["bench", "lm-step", "--layers", "5,7,3", "--activation", "tanh", "--samples", "11",
+                           "--gram", gram, "--steps", "3", "--seed", "2"], ranks=2, check=True)
+        lines = result.stdout.strip().splitlines()
+        assert re.fullmatch(r"seconds_per_step=\d+\.\d+e[-+]\d+", lines[-1]), lines[-1]
+        for phase in ("residual", "gram", "factorization", "update"):
+            assert any(line.startswith(f"phase={phase} ") for line in lines), phase
+        assert f"gram {gram}" in lines[0] and "N = 33" in lines[0]
+
+
+def test_bench_lm_step_rejects_bad_arguments():
+    result = run_pgdx(["bench", "lm-step", "--gram", "magic"])
+    assert result.returncode == 2 and "--gram" in result.stderr

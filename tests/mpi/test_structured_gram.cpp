@@ -30,7 +30,9 @@ TEST_CASE("structured and explicit Gram paths give the same K and the same LM st
         for (int path = 0; path < 2; ++path) {
           model::Mlp m(o, 3);
           const auto mode = path == 0 ? optim::GramMode::structured : optim::GramMode::explicit_rows;
-          run::SupervisedProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4);
+          // Block 4 and distribution from 1 row: ScaLAPACK layout with many blocks per rank.
+          run::SupervisedProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4,
+                                         /*gram_distributed_min_rows=*/1);
           problem.set_all(data);
           dist::DistMatrix k;
           problem.gram(k);

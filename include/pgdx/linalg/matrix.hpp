@@ -1,6 +1,7 @@
 #pragma once
 // Dense column-major matrix of doubles: the one storage type every numeric module shares.
 #include <cstddef>
+#include <stdexcept>
 #include <vector>
 
 namespace pgdx::linalg {
@@ -30,6 +31,12 @@ class Matrix {
     data_.resize(rows * cols);
   }
   void fill(double v) { data_.assign(data_.size(), v); }
+  // New shape for the current storage (whose size must be rows × cols).
+  void reshape(std::size_t rows, std::size_t cols) {
+    if (rows * cols != data_.size()) throw std::length_error("Matrix::reshape: size mismatch");
+    rows_ = rows;
+    cols_ = cols;
+  }
 
  private:
   std::size_t rows_ = 0;

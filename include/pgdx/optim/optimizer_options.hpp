@@ -55,6 +55,10 @@ struct OptimizerOptions {
   // Gram matrix (LM and GN)
   GramMode gram = GramMode::automatic;
   int gram_block = 64;  // block-cyclic block size of K (ScaLAPACK) and column-block width of its assembly
+  // On several ranks K (N × N) is distributed and solved with ScaLAPACK only when N is at least this;
+  // smaller systems are held whole on every rank and solved with LAPACK, which is faster there
+  // (measured: docs/performance.md) and gives every rank-count the same K.
+  long gram_distributed_min_rows = 1024;
 
   // Gauss–Newton
   double gn_cutoff = 1e-6;

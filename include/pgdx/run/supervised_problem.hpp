@@ -20,7 +20,8 @@ namespace pgdx::run {
 class SupervisedProblem final : public optim::LeastSquaresProblem {
  public:
   SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
-                    optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64);
+                    optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
+                    long gram_distributed_min_rows = 1024);
 
   // Batch = columns `indices` of `data`, in that order (indices identical on every rank).
   void set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices);
@@ -51,6 +52,7 @@ class SupervisedProblem final : public optim::LeastSquaresProblem {
   std::vector<double> local_, gathered_;
   optim::GramMode gram_mode_;
   int gram_block_;
+  long gram_distributed_min_rows_;
   bool structured_ = false;
   std::shared_ptr<const dist::BlacsGrid> grid_;  // created at the first gram() (a collective)
   bool grid_ready_ = false;

@@ -1,0 +1,133 @@
+#include "bench_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "pgdx/linalg/blas.hpp"
+#include "pgdx/model/mlp.hpp"
+#include "pgdx/optim/gram_solver.hpp"
+#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/util/errors.hpp"
+#include "pgdx/util/rng.hpp"
+
+namespace pgdx::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// Single-thread dgemm rate of this rank's core (n = 1024, median of 5): the ceiling of PLATFORM.md §6.
+double dgemm_gflops() {
+  const int n = 1024;
+  linalg::Matrix a(n, n, 1.0), b(n, n, 0.5), c(n, n);
+  std::vector<double> rates;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = Clock::now();
+    linalg::gemm(linalg::Op::none, linalg::Op::none, 1.0, a, b, 0.0, c);
+    rates.push_back(2.0 * n * double(n) * n / seconds_since(t0) / 1e9);
+  }
+  return median(rates);
+}
+
+}  // namespace
+
+int run_lm_step_bench(const LmStepBenchArguments& args, const dist::Comm& comm) {
+  model::MlpOptions options;
+  options.layers = args.layers;
+  const auto activation = model::parse_activation(args.activation);
+  if (!activation) throw ConfigError("pgdx bench lm-step", "--activation", "must be one of tanh|relu|quadratic|identity");
+  options.activation = *activation;
+  options.init = model::Init::glorot_uniform;
+  try {
+    options.validate();
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("pgdx bench lm-step", "--layers", e.what());
+  }
+  const auto mode = optim::parse_gram_mode(args.gram);
+  if (!mode) throw ConfigError("pgdx bench lm-step", "--gram", "must be one of structured|explicit|auto");
+  if (args.samples < 1 || args.steps < 1 || args.block < 1)
+    throw ConfigError("pgdx bench lm-step", "", "--samples, --steps and --block must be >= 1");
+
+  // MNIST-like data: inputs in [0, 1], one-hot targets; values do not change the cost.
+  Rng rng(args.seed, Stream::data);
+  task::Dataset data{linalg::Matrix(args.layers.front(), args.samples), linalg::Matrix(args.layers.back(), args.samples)};
+  for (double& v : data.x.storage()) v = rng.uniform();
+  for (std::size_t j = 0; j < args.samples; ++j) data.y(rng.below(args.layers.back()), j) = 1.0;
+
+  model::Mlp model(options, args.seed);
+  run::SupervisedProblem problem(model, comm, loss::Reduction::sum, *mode, args.block, args.distributed_min_rows);
+  problem.set_all(data);
+  optim::DirectGramSolver solver;
+  dist::DistMatrix k;
+  std::vector<double> e, delta, theta;
+  std::vector<double> t_residual, t_gram, t_factor, t_update, t_total;
+  for (int s = 0; s <= args.steps; ++s) {  // step 0 warms caches and allocations; not timed
+    comm.barrier();
+    const auto start = Clock::now();
+    auto t0 = Clock::now();
+    problem.residual(e);
+    const double residual_s = seconds_since(t0);
+    t0 = Clock::now();
+    problem.gram(k);
+    const double gram_s = seconds_since(t0);
+    t0 = Clock::now();
+    const auto solution = solver.solve_damped(k, e, 1e-2, 3, 10.0);
+    const double factor_s = seconds_since(t0);
+    t0 = Clock::now();
+    problem.jt_times(solution.z, delta);
+    theta = problem.params();
+    linalg::axpy(theta.size(), -1e-4, delta.data(), theta.data());
+    problem.set_params(theta);
+    problem.residual(e);  // the trial residual LM needs for its gain ratio
+    const double update_s = seconds_since(t0);
+    if (s == 0) continue;
+    t_residual.push_back(residual_s);
+    t_gram.push_back(gram_s);
+    t_factor.push_back(factor_s);
+    t_update.push_back(update_s);
+    t_total.push_back(seconds_since(start));
+  }
+  const double ceiling = dgemm_gflops();  // every rank measures its own core at once
+  const double ceiling_all = comm.allreduce_sum(ceiling);
+
+  if (comm.is_root()) {
+    const double n = static_cast<double>(args.samples);
+    const double rows = n * static_cast<double>(args.layers.back());
+    const double p = static_cast<double>(model.num_params());
+    // Useful flops of the lower triangle: explicit K = J Jᵀ is N(N+1)·p; structured is
+    // Σ_l [N(N+1)·d_{l+1} (signal Grams) + n(n+1)·d_l (input Grams)].
+    double gram_flops = 0.0;
+    if (problem.structured()) {
+      for (std::size_t l = 0; l + 1 < args.layers.size(); ++l)
+        gram_flops += rows * (rows + 1) * double(args.layers[l + 1]) + n * (n + 1) * double(args.layers[l]);
+    } else {
+      gram_flops = rows * (rows + 1) * p;
+    }
+    const double gram_rate = gram_flops / median(t_gram) / 1e9;
+    std::printf("lm-step: layers");
+    for (std::size_t w : args.layers) std::printf("%s%zu", w == args.layers.front() ? " " : "-", w);
+    std::printf(" %s, n = %zu, N = %.0f, p = %.0f, gram %s, ranks %d, K %s (block %d), steps %d (medians)\n",
+                args.activation.c_str(), args.samples, rows, p, problem.structured() ? "structured" : "explicit",
+                comm.size(), k.distributed() ? "distributed, ScaLAPACK" : "whole on each rank, LAPACK", args.block,
+                args.steps);
+    std::printf("phase=residual       seconds=%.4e\n", median(t_residual));
+    std::printf("phase=gram           seconds=%.4e  gflops=%.1f\n", median(t_gram), gram_rate);
+    std::printf("phase=factorization  seconds=%.4e\n", median(t_factor));
+    std::printf("phase=update         seconds=%.4e\n", median(t_update));
+    std::printf("dgemm_gflops_per_core=%.1f  dgemm_gflops_all_ranks=%.1f  gram_fraction_of_core_dgemm=%.2f\n",
+                ceiling, ceiling_all, gram_rate / ceiling);
+    std::printf("seconds_per_step=%.4e\n", median(t_total));
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace pgdx::app

@@ -116,6 +116,7 @@ TEST_CASE("Fig. 3 config: histories on this many ranks equal the single-rank his
       {"optimizer.name=lm", "optimizer.mu=0.1", "optimizer.gram=explicit", force_scalapack, small_blocks},
       {"optimizer.name=gn", force_scalapack, small_blocks},
       {"optimizer.name=adam", "optimizer.lr=1e-3", "run.batch_size=30"},  // minibatches
+      {"optimizer.name=lm", "optimizer.mu=0.1", "run.batch_size=40", force_scalapack, small_blocks},
       // Classic LM: full batch, η = 1, μ adapted by the gain ratio. Accepting a step on ρ > 0 is a
       // discontinuous decision, and ScaLAPACK's round-off depends on the process grid, so runs on
       // different rank counts separate once a decision is borderline (measured: 2e-9 at step 60,

@@ -21,7 +21,16 @@ int main(int argc, char** argv) {
       return rc;
     }
     if (rank != 0) session.configData().outputFilename = "/dev/null";
-    result = session.run();
+    // Catch2 v2 returns 0 when a filter matches nothing; a ctest entry must not pass that way.
+    const Catch::Config& config = session.config();
+    const bool listing = config.listTests() || config.listTestNamesOnly() || config.listTags();
+    if (!listing && config.testSpec().hasFilters() &&
+        Catch::filterTests(Catch::getAllTestCasesSorted(config), config.testSpec(), config).empty()) {
+      if (rank == 0) std::fprintf(stderr, "no test case matches the given name or tags\n");
+      result = 1;
+    } else {
+      result = session.run();
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rank %d: uncaught exception: %s\n", rank, e.what());
     MPI_Abort(MPI_COMM_WORLD, 1);

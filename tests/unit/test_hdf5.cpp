@@ -64,7 +64,7 @@ TEST_CASE("H5File reports a file that is not HDF5 with its name", "[io][hdf5]") 
   fs::remove_all(dir);
 }
 
-TEST_CASE("RunWriter keeps .h5.partial until finish(), then renames; records append in order", "[io][hdf5]") {
+TEST_CASE("RunWriter keeps .h5.partial until finish(), then renames, and records append in order", "[io][hdf5]") {
   const auto dir = fresh_dir("writer");
   {
     io::RunWriter w(dir.string(), "run");

@@ -109,7 +109,7 @@ TEST_CASE("T.1.1 GN moves modes above the cutoff by (1 - eta)^k and leaves the r
   }
 }
 
-TEST_CASE("T.1.2 limits: LM(mu -> 0) = GN(eps = 0); LM(mu -> inf, eta = mu eta_GD) = GD", "[theory]") {
+TEST_CASE("T.1.2 limits: LM(mu -> 0) = GN(eps = 0) and LM(mu -> inf, eta = mu eta_GD) = GD", "[theory]") {
   const auto setup = make_setup(1e-2, 1e1);  // full rank and λ_min = 1e-4 ≫ μ
   test::LinearProblem a(setup.s.j, setup.e0, setup.theta0), b(setup.s.j, setup.e0, setup.theta0);
   auto lm_options = options(optim::Method::lm, 1.0);
@@ -204,7 +204,7 @@ TEST_CASE("T.1.3 identities: push-through, SMW, and the GN projector", "[theory]
   CHECK(ones == std::count_if(setup.s.lambda.begin(), setup.s.lambda.end(), [&](double l) { return l > eps; }));
 }
 
-TEST_CASE("T.1.4 kappa_LM from the formula equals the observed rate ratio; mu = lambda_min gives <= 2", "[theory]") {
+TEST_CASE("T.1.4 kappa_LM from the formula equals the observed rate ratio, and mu = lambda_min gives <= 2", "[theory]") {
   const auto setup = make_setup(1e-2, 1e1);
   const double l_min = *std::min_element(setup.s.lambda.begin(), setup.s.lambda.end());
   const double l_max = lambda_max(setup);
@@ -230,7 +230,7 @@ TEST_CASE("T.1.4 kappa_LM from the formula equals the observed rate ratio; mu = 
   }
 }
 
-TEST_CASE("T.1.5 exploration: GD, LM and GN reach the same min-norm interpolant; GD is >= 10x slower", "[theory]") {
+TEST_CASE("T.1.5 exploration: GD, LM and GN reach the same min-norm interpolant and GD is >= 10x slower", "[theory]") {
   const auto setup = make_setup(std::sqrt(1e-3), 1.0, 33);  // λ_min/λ_max = 1e-3
   // θ* = θ0 − Jᵀ K⁻¹ e0
   Matrix k(kN, kN);

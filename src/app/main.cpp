@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   train_cmd->add_option("--out", train.out_dir, "Output directory")->capture_default_str();
   train_cmd->add_flag("--quiet", train.quiet, "No progress lines (the summary line is still printed)");
+  train_cmd->add_flag("--resume", train.resume,
+                      "Continue OUT/NAME.h5 if it was interrupted (or NAME.h5.partial if it has a checkpoint); "
+                      "a finished run is left alone, a missing one starts fresh");
 
   pgdx::app::LmStepBenchArguments bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");

@@ -1,8 +1,12 @@
 #include "train_command.hpp"
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/model/mlp.hpp"
@@ -12,8 +16,79 @@
 #include "pgdx/run/run_file.hpp"
 #include "pgdx/run/trainer.hpp"
 #include "pgdx/task/task.hpp"
+#include "pgdx/util/errors.hpp"
 
 namespace pgdx::app {
+namespace {
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+extern "C" void request_stop(int) { g_stop_requested = 1; }
+
+// SIGTERM (Slurm preemption and time limits) and SIGINT end the run at the next step boundary
+// with a checkpoint instead of killing it.
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+// Test hooks: PGDX_RAISE_SIGTERM_AT_STEP=k (or PGDX_RAISE_SIGKILL_AT_STEP=k) makes rank 0 send
+// itself that signal once step k has been recorded, so interruption tests do not depend on timing.
+class RaiseSignalAtStep final : public run::RecordSink {
+ public:
+  RaiseSignalAtStep(long step, int signal) : step_(step), signal_(signal) {}
+  void on_record(const Record& record) override {
+    if (!raised_ && record.step >= step_) {
+      raised_ = true;
+      std::raise(signal_);
+    }
+  }
+
+ private:
+  long step_;
+  int signal_;
+  bool raised_ = false;
+};
+
+struct ResumePoint {
+  run::Checkpoint checkpoint;
+  std::vector<double> theta0;
+};
+
+// What `--resume` continues from: NAME.h5 if it was interrupted, else NAME.h5.partial if it holds
+// a checkpoint; nothing (a fresh start) if neither exists. A finished run is reported and left.
+// Every rank reads the file itself (read-only), so nothing needs broadcasting.
+std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const io::RunConfig& config,
+                                             const dist::Comm& comm, std::string& finished_status) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::path(args.out_dir) / config.run.name;
+  const std::string final_path = base.string() + ".h5", partial_path = base.string() + ".h5.partial";
+  std::string source;
+  if (fs::exists(final_path)) {
+    io::H5File f(final_path, io::H5File::Mode::read_only);
+    const std::string status = f.has_attribute("status") ? f.string_attribute("status") : "";
+    if (status != "interrupted") {
+      finished_status = status.empty() ? "unknown" : status;
+      return std::nullopt;
+    }
+    source = final_path;
+  } else if (fs::exists(partial_path)) {
+    io::H5File f(partial_path, io::H5File::Mode::read_only);
+    if (run::has_checkpoint(f)) source = partial_path;
+  }
+  if (source.empty()) return std::nullopt;
+  io::H5File f(source, io::H5File::Mode::read_only);
+  if (!f.has_attribute("config") || f.string_attribute("config") != config.effective_toml)
+    throw ConfigError(config.file, "", "cannot resume " + source + ": its configuration differs from this one");
+  ResumePoint point{run::read_checkpoint(f), f.read_reals("/init/params")};
+  comm.barrier();  // every rank has closed the file before rank 0 reopens it for writing
+  return point;
+}
+
+}  // namespace
 
 int run_train(const TrainArguments& args, const dist::Comm& comm) {
   // Every rank reads and validates the same file, so bad input fails on all ranks alike and
@@ -40,11 +115,28 @@ int run_train(const TrainArguments& args, const dist::Comm& comm) {
     std::fflush(stdout);
   }
 
+  std::optional<ResumePoint> resume;
+  if (args.resume) {
+    std::string finished;
+    resume = find_resume_point(args, config, comm, finished);
+    if (!finished.empty()) {
+      if (comm.is_root())
+        std::printf("pgdx: %s/%s.h5 is already %s; nothing to resume\n", args.out_dir.c_str(),
+                    config.run.name.c_str(), finished.c_str());
+      return 0;
+    }
+    if (resume) {
+      trainer.resume_from(resume->checkpoint, resume->theta0);
+      if (comm.is_root()) std::printf("  resuming after step %ld\n", resume->checkpoint.step);
+    }
+  }
+
   std::unique_ptr<run::RunFile> file;
   std::string open_error;
   if (comm.is_root()) {
     try {
-      file = std::make_unique<run::RunFile>(args.out_dir, config, model, *task, comm.size(), num_modes);
+      file = resume ? run::RunFile::reopen(args.out_dir, config, resume->checkpoint.step)
+                    : std::make_unique<run::RunFile>(args.out_dir, config, model, *task, comm.size(), num_modes);
       trainer.add_sink(*file);
     } catch (const std::exception& e) {
       open_error = e.what();
@@ -59,11 +151,24 @@ int run_train(const TrainArguments& args, const dist::Comm& comm) {
     trainer.add_sink(*progress);
   }
 
+  std::unique_ptr<RaiseSignalAtStep> test_signal;
+  for (auto [variable, signal] : {std::pair<const char*, int>{"PGDX_RAISE_SIGTERM_AT_STEP", SIGTERM},
+                                  {"PGDX_RAISE_SIGKILL_AT_STEP", SIGKILL}})
+    if (const char* at = std::getenv(variable); at && comm.is_root()) {
+      test_signal = std::make_unique<RaiseSignalAtStep>(std::atol(at), signal);
+      trainer.add_sink(*test_signal);
+    }
+  install_stop_handlers();
+  trainer.set_stop_flag(&g_stop_requested);
+  trainer.on_checkpoint([&](const run::Checkpoint& checkpoint) {
+    if (file) file->write_checkpoint(checkpoint);
+  });
+
   const run::RunSummary summary = trainer.run();
   if (comm.is_root()) {
     file->finish(summary, model);
-    if (summary.status != "completed") std::fprintf(stderr, "pgdx: warning: run %s: %s\n", summary.status.c_str(),
-                                                   summary.message.c_str());
+    if (summary.status != "completed")
+      std::fprintf(stderr, "pgdx: warning: run %s: %s\n", summary.status.c_str(), summary.message.c_str());
     std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n",
                 summary.status.c_str(), summary.steps, summary.final_train_loss, summary.final_test_loss,
                 summary.wall_seconds, file->path().c_str());

@@ -11,6 +11,7 @@ struct TrainArguments {
   std::vector<std::string> overrides;
   std::string out_dir = "runs";
   bool quiet = false;
+  bool resume = false;  // continue an interrupted run (or a crashed one with a checkpoint)
 };
 
 // `pgdx train`: returns the process exit code; throws InputError for bad input.

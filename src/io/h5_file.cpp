@@ -200,11 +200,13 @@ void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t m
 }  // namespace
 
 void H5File::write(const std::string& path, const std::vector<double>& data, const std::vector<std::uint64_t>& dims) {
+  remove(path);
   write_dataset(id_, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data.data(), dims, path_);
 }
 
 void H5File::write(const std::string& path, const std::vector<std::int64_t>& data,
                    const std::vector<std::uint64_t>& dims) {
+  remove(path);
   write_dataset(id_, path, H5T_STD_I64LE, H5T_NATIVE_INT64, data.data(), dims, path_);
 }
 
@@ -232,6 +234,36 @@ bool H5File::exists(const std::string& path) const {
     start = slash + 1;
   }
   return true;
+}
+
+namespace {
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> H5File::list(const std::string& group) const {
+  std::vector<std::string> names;
+  if (!exists(group)) return names;
+  checked_status(H5Literate_by_name(id_, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names,
+                                     H5P_DEFAULT),
+                 "H5Literate(" + group + ")", path_);
+  return names;
+}
+
+void H5File::remove(const std::string& path) {
+  if (exists(path)) checked_status(H5Ldelete(id_, path.c_str(), H5P_DEFAULT), "H5Ldelete(" + path + ")", path_);
+}
+
+void H5File::truncate(const std::string& path, std::uint64_t rows) {
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle space(H5Dget_space(dset));
+  hsize_t dims[2] = {0, 0};
+  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  if (rank < 1 || dims[0] <= rows) return;
+  dims[0] = rows;
+  checked_status(H5Dset_extent(dset, dims), "H5Dset_extent(" + path + ")", path_);
 }
 
 std::vector<std::uint64_t> H5File::shape(const std::string& path) const {

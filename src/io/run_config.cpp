@@ -227,6 +227,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.count("run.batch_size", c.run.batch_size, 0);
   r.string("run.name", c.run.name);
   r.integer("run.progress_every", c.run.progress_every, 0);
+  r.integer("run.checkpoint_every", c.run.checkpoint_every, 0);
 
   r.string("task.name", c.task.name);
   r.count("task.points", c.task.points, 1);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace pgdx::optim {
 
@@ -37,6 +38,15 @@ void DampingSchedule::raise(double factor) { mu_ = std::min(mu_ * factor, option
 
 void DampingSchedule::restore_after_step() {
   if (options_.damping != DampingKind::adaptive) mu_ = scheduled();
+}
+
+std::vector<double> DampingSchedule::state() const { return {mu_, nu_, static_cast<double>(position_)}; }
+
+void DampingSchedule::set_state(const std::vector<double>& s) {
+  if (s.size() != 3) throw std::invalid_argument("damping state must hold mu, nu and position");
+  mu_ = s[0];
+  nu_ = s[1];
+  position_ = static_cast<long>(s[2]);
 }
 
 void DampingSchedule::finish_step() {

@@ -1,6 +1,7 @@
 #include "pgdx/optim/first_order.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace pgdx::optim {
 
@@ -20,6 +21,20 @@ StepInfo Sgd::step(LeastSquaresProblem& problem) {
   StepInfo info;
   info.lr = options_.lr;
   return info;
+}
+
+const std::vector<double>& state_array(const OptimizerState& state, const std::string& name) {
+  for (const auto& [key, values] : state)
+    if (key == name) return values;
+  throw std::invalid_argument("optimizer state has no '" + name + "'");
+}
+
+OptimizerState Adam::state() const { return {{"step", {static_cast<double>(t_)}}, {"m", m_}, {"v", v_}}; }
+
+void Adam::set_state(const OptimizerState& state) {
+  t_ = static_cast<long>(state_array(state, "step").at(0));
+  m_ = state_array(state, "m");
+  v_ = state_array(state, "v");
 }
 
 StepInfo Adam::step(LeastSquaresProblem& problem) {

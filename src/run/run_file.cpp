@@ -1,5 +1,6 @@
 #include "pgdx/run/run_file.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <numeric>
 
@@ -30,8 +31,8 @@ void write_samples(io::H5File& file, const std::string& path, const linalg::Matr
 
 RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const model::Model& model,
                  const task::Task& task, int ranks, std::size_t num_modes)
-    : writer_(out_dir, config.run.name) {
-  io::H5File& f = writer_.file();
+    : writer_(std::make_unique<io::RunWriter>(out_dir, config.run.name)) {
+  io::H5File& f = writer_->file();
   f.set_attribute("format", std::string("pgdx-run"));
   f.set_attribute("format_version", std::int64_t{1});
   f.set_attribute("pgdx_version", std::string(build::kVersion));
@@ -58,14 +59,35 @@ RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const 
   }
 }
 
+std::unique_ptr<RunFile> RunFile::reopen(const std::string& out_dir, const io::RunConfig& config,
+                                         long checkpoint_step) {
+  std::unique_ptr<RunFile> run_file(new RunFile(io::RunWriter::reopen(out_dir, config.run.name)));
+  io::H5File& f = run_file->writer_->file();
+  for (const std::string group : {"/history", "/spectral"}) {
+    if (!f.exists(group + "/step")) continue;
+    const auto steps = f.read_integers(group + "/step");
+    const auto keep = static_cast<std::uint64_t>(
+        std::count_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s <= checkpoint_step; }));
+    for (const std::string& name : f.list(group))
+      if (f.shape(group + "/" + name).size() >= 1 && name != "modes") f.truncate(group + "/" + name, keep);
+  }
+  f.set_attribute("resumed_from_step", static_cast<std::int64_t>(checkpoint_step));
+  return run_file;
+}
+
+void RunFile::write_checkpoint(const Checkpoint& checkpoint) {
+  writer_->flush();  // the history on disk must reach the checkpoint step
+  run::write_checkpoint(writer_->file(), checkpoint);
+}
+
 void RunFile::finish(const RunSummary& summary, const model::Model& model) {
-  io::H5File& f = writer_.file();
+  io::H5File& f = writer_->file();
   f.write("/final/params", model.params(), {model.num_params()});
   f.set_attribute("steps_completed", static_cast<std::int64_t>(summary.steps));
   f.set_attribute("wall_seconds", summary.wall_seconds);
   f.set_attribute("final_train_loss", summary.final_train_loss);
   f.set_attribute("final_test_loss", summary.final_test_loss);
-  writer_.finish(summary.status, summary.message);
+  writer_->finish(summary.status, summary.message);
 }
 
 }  // namespace pgdx::run

@@ -93,21 +93,53 @@ bool Trainer::diverged(const Record& record) const {
   return false;
 }
 
+bool Trainer::stop_requested() const {
+  const int mine = stop_flag_ != nullptr && *stop_flag_ != 0 ? 1 : 0;
+  return comm_.allreduce_max(mine) != 0;  // every rank stops at the same step
+}
+
+Checkpoint Trainer::checkpoint(long step, double elapsed) const {
+  Checkpoint c;
+  c.step = step;
+  c.elapsed_seconds = elapsed;
+  c.params = model_.params();
+  c.optimizer = optimizer_.state();
+  c.minibatch_rng = minibatch_rng_.state();
+  c.epoch_order = epoch_order_;
+  c.epoch_position = epoch_position_;
+  return c;
+}
+
+void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0) {
+  model_.set_params(c.params);
+  optimizer_.set_state(c.optimizer);
+  minibatch_rng_.set_state(c.minibatch_rng);
+  epoch_order_ = c.epoch_order;
+  epoch_position_ = c.epoch_position;
+  theta0_ = theta0;
+  first_step_ = c.step + 1;
+  elapsed_before_ = c.elapsed_seconds;
+}
+
 RunSummary Trainer::run() {
   using clock = std::chrono::steady_clock;
-  theta0_ = model_.params();
+  if (first_step_ == 1) theta0_ = model_.params();
   RunSummary summary;
+  summary.steps = first_step_ - 1;
   const auto start = clock::now();
+  auto elapsed = [&] { return elapsed_before_ + std::chrono::duration<double>(clock::now() - start).count(); };
   auto emit = [&](const Record& record) {
     for (RecordSink* sink : sinks_) sink->on_record(record);
     summary.final_train_loss = record.real("train_loss");
     summary.final_test_loss = record.real("test_loss");
   };
 
-  optim::StepInfo none;
-  none.attempts = 0;
-  emit(evaluate(0, none, 0.0));
-  for (long step = 1; step <= config_.run.steps; ++step) {
+  if (first_step_ == 1) {
+    optim::StepInfo none;
+    none.attempts = 0;
+    emit(evaluate(0, none, 0.0));
+  }
+  for (long step = first_step_; step <= config_.run.steps; ++step) {
     if (!full_batch()) batch_problem_.set_batch(task_.train(), next_batch());
     const auto t0 = clock::now();
     const optim::StepInfo info = optimizer_.step(batch_problem_);
@@ -124,8 +156,16 @@ RunSummary Trainer::run() {
         break;
       }
     }
+    const bool stop = stop_requested();
+    const bool periodic = config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0;
+    if ((stop || periodic) && step < config_.run.steps && on_checkpoint_) on_checkpoint_(checkpoint(step, elapsed()));
+    if (stop && step < config_.run.steps) {
+      summary.status = "interrupted";
+      summary.message = "stopped by a signal after step " + std::to_string(step) + "; continue with --resume";
+      break;
+    }
   }
-  summary.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+  summary.wall_seconds = elapsed();
   // Every rank ran the same loop, but timing is rank 0's.
   comm_.broadcast(&summary.wall_seconds, 1);
   return summary;

@@ -29,7 +29,8 @@ class H5File {
   double real_attribute(const std::string& name) const;
   std::int64_t integer_attribute(const std::string& name) const;
 
-  // Fixed-shape float64 dataset (intermediate groups are created). dims = {n} or {rows, cols}.
+  // Fixed-shape dataset (intermediate groups are created; an existing one is replaced).
+  // dims = {n} or {rows, cols}.
   void write(const std::string& path, const std::vector<double>& data, const std::vector<std::uint64_t>& dims);
   void write(const std::string& path, const std::vector<std::int64_t>& data, const std::vector<std::uint64_t>& dims);
 
@@ -39,6 +40,11 @@ class H5File {
   void append_rows(const std::string& path, const std::vector<double>& rows, std::uint64_t width);
 
   bool exists(const std::string& path) const;
+  std::vector<std::string> list(const std::string& group) const;  // member names, sorted
+  // Removes a dataset or group if present (a later write may then create it again).
+  void remove(const std::string& path);
+  // Shrinks an extendible dataset to its first `rows` rows.
+  void truncate(const std::string& path, std::uint64_t rows);
   std::vector<std::uint64_t> shape(const std::string& path) const;
   std::vector<double> read_reals(const std::string& path) const;  // any numeric type, as float64
   std::vector<std::int64_t> read_integers(const std::string& path) const;

@@ -20,6 +20,7 @@ struct RunOptions {
   std::size_t batch_size = 0; // 0: full batch; otherwise minibatches from the seeded stream, reshuffled per epoch
   std::string name;           // output file stem; default derived from file stem, optimizer and seed
   long progress_every = 0;    // progress line cadence in steps; 0: about 20 lines per run
+  long checkpoint_every = 0;  // write /checkpoint every this many steps (0: only on SIGTERM/SIGINT)
   void validate() const;
 };
 

@@ -17,6 +17,9 @@ namespace pgdx::io {
 class RunWriter {
  public:
   RunWriter(const std::string& directory, const std::string& name);
+  // Continues an existing run file: NAME.h5 (interrupted) is renamed back to NAME.h5.partial, or
+  // NAME.h5.partial is opened as it is; the status becomes `running` again.
+  static std::unique_ptr<RunWriter> reopen(const std::string& directory, const std::string& name);
   ~RunWriter();  // without finish(): flushes and closes, leaving the .partial file
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
@@ -31,6 +34,7 @@ class RunWriter {
   void finish(const std::string& status, const std::string& message);
 
  private:
+  RunWriter() = default;
   struct Series {
     std::uint64_t width = 0;
     std::vector<double> values;

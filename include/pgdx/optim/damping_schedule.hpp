@@ -3,6 +3,8 @@
 //   μ(i) = exp(ln μ0 + (i/k)(ln μ1 − ln μ0)) for i < k, μ1 after;
 // or adaptive (Nielsen 1999): μ ← μ·max(1/3, 1 − (2ρ − 1)³) on accepted steps, μ ← μ·ν, ν ← 2ν
 // on rejected ones. μ here is on the user's scale (optimizer.mu_scale).
+#include <vector>
+
 #include "pgdx/optim/optimizer_options.hpp"
 
 namespace pgdx::optim {
@@ -21,6 +23,9 @@ class DampingSchedule {
   void finish_step();         // called once per step, accepted or not: advances the position
   void raise(double factor);  // a Cholesky failure: μ·factor for the rest of this step (adaptive: kept)
   void restore_after_step();  // constant/loglinear: drop a raise() made during the step
+  // {μ, ν, position}: what a checkpoint needs to continue the schedule exactly.
+  std::vector<double> state() const;
+  void set_state(const std::vector<double>& s);
 
  private:
   double scheduled() const;

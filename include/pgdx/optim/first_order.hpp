@@ -30,6 +30,8 @@ class Adam final : public Optimizer {
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return options_.method == Method::adamw ? "adamw" : "adam"; }
   long steps_taken() const { return t_; }
+  OptimizerState state() const override;
+  void set_state(const OptimizerState& state) override;
 
  private:
   OptimizerOptions options_;

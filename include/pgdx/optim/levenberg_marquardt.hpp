@@ -23,6 +23,8 @@ class LevenbergMarquardt final : public Optimizer {
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return "lm"; }
   const DampingSchedule& damping() const { return damping_; }
+  OptimizerState state() const override { return {{"damping", damping_.state()}}; }
+  void set_state(const OptimizerState& state) override { damping_.set_state(state_array(state, "damping")); }
 
  private:
   OptimizerOptions options_;

@@ -7,6 +7,7 @@
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/io/run_writer.hpp"
 #include "pgdx/model/model.hpp"
+#include "pgdx/run/checkpoint.hpp"
 #include "pgdx/run/recording.hpp"
 #include "pgdx/run/trainer.hpp"
 #include "pgdx/task/task.hpp"
@@ -17,13 +18,20 @@ class RunFile final : public RecordSink {
  public:
   RunFile(const std::string& out_dir, const io::RunConfig& config, const model::Model& model, const task::Task& task,
           int ranks, std::size_t num_modes);
-  void on_record(const Record& record) override { writer_.record(record); }
+  // Continues OUT/NAME.h5 (interrupted) or OUT/NAME.h5.partial: drops history and spectral rows
+  // recorded after the checkpoint step, so the continued run appends exactly what an
+  // uninterrupted run would have written.
+  static std::unique_ptr<RunFile> reopen(const std::string& out_dir, const io::RunConfig& config,
+                                         long checkpoint_step);
+  void on_record(const Record& record) override { writer_->record(record); }
+  void write_checkpoint(const Checkpoint& checkpoint);
   // Final attributes and θ, then close and rename NAME.h5.partial → NAME.h5.
   void finish(const RunSummary& summary, const model::Model& model);
-  const std::string& path() const { return writer_.final_path(); }
+  const std::string& path() const { return writer_->final_path(); }
 
  private:
-  io::RunWriter writer_;
+  explicit RunFile(std::unique_ptr<io::RunWriter> writer) : writer_(std::move(writer)) {}
+  std::unique_ptr<io::RunWriter> writer_;
 };
 
 }  // namespace pgdx::run

@@ -2,6 +2,8 @@
 // The one training loop (DESIGN.md §2): batch selection, optimizer step, recording cadence,
 // divergence detection, summary. Every rank runs it identically; sinks decide who writes.
 #include <chrono>
+#include <csignal>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/optimizer.hpp"
+#include "pgdx/run/checkpoint.hpp"
 #include "pgdx/run/recording.hpp"
 #include "pgdx/run/supervised_problem.hpp"
 #include "pgdx/task/task.hpp"
@@ -18,7 +21,7 @@
 namespace pgdx::run {
 
 struct RunSummary {
-  std::string status = "completed";  // completed | diverged
+  std::string status = "completed";  // completed | diverged | interrupted
   std::string message;
   long steps = 0;
   double final_train_loss = 0.0;
@@ -33,6 +36,13 @@ class Trainer {
 
   void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
+  // A flag set asynchronously (signal handler): when set on any rank, every rank stops after the
+  // current step, a checkpoint is taken and the run ends `interrupted`.
+  void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
+  // Called with every checkpoint (every run.checkpoint_every steps, and when stopping), on every rank.
+  void on_checkpoint(std::function<void(const Checkpoint&)> callback) { on_checkpoint_ = std::move(callback); }
+  // Continue from a checkpoint instead of θ₀ (θ₀ itself, for diagnostics, is `theta0`).
+  void resume_from(const Checkpoint& checkpoint, const std::vector<double>& theta0);
 
   RunSummary run();
 
@@ -42,6 +52,8 @@ class Trainer {
   bool is_record_step(long step) const;
   Record evaluate(long step, const optim::StepInfo& info, double step_seconds);
   bool diverged(const Record& record) const;
+  bool stop_requested() const;
+  Checkpoint checkpoint(long step, double elapsed) const;
 
   const io::RunConfig& config_;
   model::Model& model_;
@@ -57,6 +69,10 @@ class Trainer {
   Rng minibatch_rng_;
   std::vector<std::size_t> epoch_order_, batch_;
   std::size_t epoch_position_ = 0;
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;
+  std::function<void(const Checkpoint&)> on_checkpoint_;
+  long first_step_ = 1;
+  double elapsed_before_ = 0.0;
 };
 
 }  // namespace pgdx::run

@@ -1,0 +1,58 @@
+#include "pgdx/run/checkpoint.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "pgdx/util/errors.hpp"
+
+namespace pgdx::run {
+namespace {
+
+// uint64 words (RNG state, indices) stored as int64 bit patterns: exact.
+std::vector<std::int64_t> as_int64(const std::uint64_t* words, std::size_t n) {
+  std::vector<std::int64_t> out(n);
+  std::memcpy(out.data(), words, n * sizeof(std::uint64_t));
+  return out;
+}
+
+}  // namespace
+
+void write_checkpoint(io::H5File& f, const Checkpoint& c) {
+  f.remove("/checkpoint");
+  f.write("/checkpoint/step", std::vector<std::int64_t>{c.step}, {1});
+  f.write("/checkpoint/elapsed_seconds", std::vector<double>{c.elapsed_seconds}, {1});
+  f.write("/checkpoint/params", c.params, {c.params.size()});
+  f.write("/checkpoint/minibatch_rng", as_int64(c.minibatch_rng.data(), c.minibatch_rng.size()), {6});
+  std::vector<std::uint64_t> order(c.epoch_order.begin(), c.epoch_order.end());
+  f.write("/checkpoint/epoch_order", as_int64(order.data(), order.size()), {order.size()});
+  f.write("/checkpoint/epoch_position", std::vector<std::int64_t>{static_cast<std::int64_t>(c.epoch_position)}, {1});
+  for (const auto& [name, values] : c.optimizer) f.write("/checkpoint/optimizer/" + name, values, {values.size()});
+  if (c.optimizer.empty()) f.write("/checkpoint/optimizer/none", std::vector<double>{}, {0});
+  f.flush();
+}
+
+bool has_checkpoint(const io::H5File& f) { return f.exists("/checkpoint/step"); }
+
+Checkpoint read_checkpoint(const io::H5File& f) {
+  if (!has_checkpoint(f)) throw DataError(f.path(), "no /checkpoint to resume from");
+  try {
+    Checkpoint c;
+    c.step = static_cast<long>(f.read_integers("/checkpoint/step").at(0));
+    c.elapsed_seconds = f.read_reals("/checkpoint/elapsed_seconds").at(0);
+    c.params = f.read_reals("/checkpoint/params");
+    const auto rng = f.read_integers("/checkpoint/minibatch_rng");
+    if (rng.size() != 6) throw std::runtime_error("minibatch_rng must hold 6 words");
+    std::memcpy(c.minibatch_rng.data(), rng.data(), sizeof c.minibatch_rng);
+    for (std::int64_t v : f.read_integers("/checkpoint/epoch_order")) c.epoch_order.push_back(static_cast<std::size_t>(v));
+    c.epoch_position = static_cast<std::size_t>(f.read_integers("/checkpoint/epoch_position").at(0));
+    for (const std::string& name : f.list("/checkpoint/optimizer"))
+      if (name != "none") c.optimizer.emplace_back(name, f.read_reals("/checkpoint/optimizer/" + name));
+    return c;
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw DataError(f.path(), std::string("incomplete /checkpoint (") + e.what() + ")");
+  }
+}
+
+}  // namespace pgdx::run

@@ -1,21 +1,35 @@
 // pgdx command line: subcommands parse arguments and call into the library; exit codes are
-// 0 (success, including a diverged run), 2 (bad input), 1 (program or library failure).
+// 0 (success, including a diverged or interrupted run), 2 (bad input), 1 (program or library
+// failure). MPI is initialised only by commands that compute: `pgdx sweep --local` launches
+// mpirun jobs and must not itself be an MPI process.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <limits>
+#include <optional>
 #include <string>
 
+#include "bench_command.hpp"
 #include "pgdx/build_info.hpp"
 #include "pgdx/dist/comm.hpp"
 #include "pgdx/util/errors.hpp"
-#include "bench_command.hpp"
+#include "sweep_command.hpp"
 #include "train_command.hpp"
 
-int main(int argc, char** argv) {
-  pgdx::dist::MpiSession mpi(&argc, &argv);
-  const pgdx::dist::Comm world = pgdx::dist::Comm::world();
+namespace {
 
+// Before MPI is up, a launcher's environment tells which rank this is (only rank 0 reports).
+bool launcher_rank_zero() {
+  for (const char* variable : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* v = std::getenv(variable)) return std::atoi(v) == 0;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   CLI::App app{"pgdx: preconditioned gradient descent (LM, GN) vs SGD/Adam for spectral bias and grokking"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pgdx ") + pgdx::build::kVersion + " (" + pgdx::build::kGitCommit + ")");
@@ -30,6 +44,24 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--resume", train.resume,
                       "Continue OUT/NAME.h5 if it was interrupted (or NAME.h5.partial if it has a checkpoint); "
                       "a finished run is left alone, a missing one starts fresh");
+
+  pgdx::app::SweepArguments sweep;
+  long task_id = std::numeric_limits<long>::min();  // not given
+  CLI::App* sweep_cmd = app.add_subcommand("sweep", "A config with a [sweep] table: grid points, Slurm array tasks");
+  sweep_cmd->add_option("config", sweep.config_file, "TOML config with a [sweep] table")->required();
+  sweep_cmd->add_option("--set", sweep.overrides, "Override a key for every point (a swept key: fixes its value)")
+      ->allow_extra_args(false);
+  sweep_cmd->add_option("--out", sweep.out_dir, "Output directory (default runs/<config stem>)");
+  auto* mode = sweep_cmd->add_option_group("mode", "what to do (default: run the point of SLURM_ARRAY_TASK_ID)");
+  mode->add_flag("--count", sweep.count, "Print the number of grid points");
+  mode->add_flag("--list", sweep.list, "Print every grid point: index, name, overrides");
+  mode->add_flag("--status", sweep.status, "Status of every point in the output folder, with counts");
+  mode->add_option("--task-id", task_id, "Run grid point K (else SLURM_ARRAY_TASK_ID)");
+  mode->add_flag("--local", sweep.local, "Run every point not yet finished on this machine");
+  mode->require_option(0, 1);
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "--local: points at a time")->capture_default_str();
+  sweep_cmd->add_option("--ranks", sweep.ranks, "--local: MPI ranks per point")->capture_default_str();
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "No progress lines");
 
   pgdx::app::LmStepBenchArguments bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");
@@ -48,19 +80,34 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = world.is_root() ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+    const int code = launcher_rank_zero() ? app.exit(e) : e.get_exit_code();
     return code == 0 ? 0 : 2;
   }
+  if (task_id != std::numeric_limits<long>::min()) sweep.task_id = task_id;
+  if (sweep.jobs < 1 || sweep.ranks < 1) {
+    if (launcher_rank_zero()) std::fprintf(stderr, "pgdx: error: --jobs and --ranks must be >= 1\n");
+    return 2;
+  }
 
+  const bool needs_mpi = *train_cmd || *bench_cmd || (*sweep_cmd && pgdx::app::sweep_needs_mpi(sweep));
+  std::optional<pgdx::dist::MpiSession> mpi;
+  if (needs_mpi) mpi.emplace(&argc, &argv);
+  const bool root = needs_mpi ? pgdx::dist::Comm::world().is_root() : true;
   try {
-    if (*train_cmd) return pgdx::app::run_train(train, world);
-    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, world);
+    if (*train_cmd) return pgdx::app::run_train(train, pgdx::dist::Comm::world());
+    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::dist::Comm::world());
+    if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::dist::Comm::world(); });
   } catch (const pgdx::InputError& e) {
-    if (world.is_root()) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
+    if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "pgdx: rank %d: fatal: %s\n", world.rank(), e.what());
-    if (world.size() > 1) world.abort(1);
+    if (needs_mpi) {
+      const auto world = pgdx::dist::Comm::world();
+      std::fprintf(stderr, "pgdx: rank %d: fatal: %s\n", world.rank(), e.what());
+      if (world.size() > 1) world.abort(1);
+    } else {
+      std::fprintf(stderr, "pgdx: fatal: %s\n", e.what());
+    }
     return 1;
   }
   return 0;

@@ -76,8 +76,12 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
     }
     source = final_path;
   } else if (fs::exists(partial_path)) {
-    io::H5File f(partial_path, io::H5File::Mode::read_only);
-    if (run::has_checkpoint(f)) source = partial_path;
+    try {
+      io::H5File f(partial_path, io::H5File::Mode::read_only);
+      if (run::has_checkpoint(f)) source = partial_path;
+    } catch (const std::exception&) {
+      // Killed before its first flush: nothing readable to continue from; start afresh.
+    }
   }
   if (source.empty()) return std::nullopt;
   io::H5File f(source, io::H5File::Mode::read_only);
@@ -93,7 +97,10 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
 int run_train(const TrainArguments& args, const dist::Comm& comm) {
   // Every rank reads and validates the same file, so bad input fails on all ranks alike and
   // before anything is written.
-  const io::RunConfig config = io::load_run_config(args.config_file, args.overrides);
+  return run_configured(io::load_run_config(args.config_file, args.overrides), args, comm);
+}
+
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const dist::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   const auto optimizer = optim::make_optimizer(config.optimizer);

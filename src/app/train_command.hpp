@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "pgdx/dist/comm.hpp"
+#include "pgdx/io/run_config.hpp"
 
 namespace pgdx::app {
 
@@ -16,5 +17,9 @@ struct TrainArguments {
 
 // `pgdx train`: returns the process exit code; throws InputError for bad input.
 int run_train(const TrainArguments& args, const dist::Comm& comm);
+
+// One run of an already loaded configuration (train, and each sweep point). args.config_file and
+// args.overrides are not read.
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const dist::Comm& comm);
 
 }  // namespace pgdx::app

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "pgdx/util/errors.hpp"
+#include "pgdx/util/format.hpp"
 
 namespace pgdx::io {
 namespace {
@@ -21,16 +22,6 @@ std::vector<std::string> split_key(const std::string& key) {
   std::string part;
   while (std::getline(ss, part, '.')) parts.push_back(part);
   return parts;
-}
-
-// Shortest text that reads back as the same double (what the user most likely typed).
-std::string shortest(double v) {
-  char buffer[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
-    if (std::strtod(buffer, nullptr) == v) break;
-  }
-  return buffer;
 }
 
 std::string describe(const toml::node& node) {
@@ -213,6 +204,8 @@ std::string default_run_name(const std::string& origin, const RunConfig& c) {
 }
 
 RunConfig read(toml::table& root, const std::string& origin, const std::vector<std::string>& overrides) {
+  if (root.contains("sweep"))
+    throw ConfigError(origin, "sweep", "this file defines a sweep: run it with `pgdx sweep " + origin + "`");
   for (const std::string& assignment : overrides) apply_override(root, origin, assignment);
   RunConfig c;
   c.file = origin;

@@ -57,6 +57,7 @@ RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const 
     std::iota(modes.begin(), modes.end(), std::int64_t{0});
     f.write("/spectral/modes", modes, {num_modes});
   }
+  f.flush();  // a run killed from here on leaves a readable .partial file
 }
 
 std::unique_ptr<RunFile> RunFile::reopen(const std::string& out_dir, const io::RunConfig& config,

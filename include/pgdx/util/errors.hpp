@@ -17,13 +17,16 @@ class ConfigError : public InputError {
   ConfigError(const std::string& file, const std::string& key, const std::string& problem)
       : InputError(file + ": " + (key.empty() ? std::string() : "key '" + key + "': ") + problem),
         file_(file),
-        key_(key) {}
+        key_(key),
+        problem_(problem) {}
   const std::string& file() const { return file_; }
   const std::string& key() const { return key_; }
+  const std::string& problem() const { return problem_; }
 
  private:
   std::string file_;
   std::string key_;
+  std::string problem_;
 };
 
 // A data file is missing, truncated, or not what it claims to be.

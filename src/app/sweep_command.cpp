@@ -1,0 +1,171 @@
+#include "sweep_command.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "pgdx/io/h5_file.hpp"
+#include "pgdx/io/sweep_config.hpp"
+#include "pgdx/util/errors.hpp"
+#include "train_command.hpp"
+
+extern char** environ;
+
+namespace pgdx::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string out_dir_of(const SweepArguments& args, const io::SweepSpec& spec) {
+  return args.out_dir.empty() ? "runs/" + spec.stem() : args.out_dir;
+}
+
+// completed | diverged | interrupted (from the file) | failed (a .partial: killed, or running) | missing
+std::string point_status(const std::string& dir, const std::string& name) {
+  const std::string base = (fs::path(dir) / name).string();
+  if (fs::exists(base + ".h5")) {
+    try {
+      io::H5File f(base + ".h5", io::H5File::Mode::read_only);
+      return f.has_attribute("status") ? f.string_attribute("status") : "failed";
+    } catch (const std::exception&) {
+      return "failed";
+    }
+  }
+  return fs::exists(base + ".h5.partial") ? "failed" : "missing";
+}
+
+bool finished(const std::string& status) { return status == "completed" || status == "diverged"; }
+
+long task_id_of(const SweepArguments& args, const io::SweepSpec& spec) {
+  long k = -1;
+  if (args.task_id) {
+    k = *args.task_id;
+  } else if (const char* slurm = std::getenv("SLURM_ARRAY_TASK_ID")) {
+    k = std::atol(slurm);
+  } else {
+    throw ConfigError(spec.file(), "", "--task-id is missing and SLURM_ARRAY_TASK_ID is not set");
+  }
+  if (k < 0 || k >= static_cast<long>(spec.count()))
+    throw ConfigError(spec.file(), "", "task id " + std::to_string(k) + " is out of range 0.." +
+                                           std::to_string(spec.count() - 1));
+  return k;
+}
+
+std::string self_path() {
+  std::error_code ec;
+  const auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("pgdx") : p.string();
+}
+
+// Starts `mpirun -n R pgdx sweep FILE --task-id K …` with output to `log`; returns its pid.
+pid_t launch_point(const SweepArguments& args, const std::string& out, long k, const std::string& log) {
+  const char* mpiexec = std::getenv("PGDX_MPIEXEC");
+  std::vector<std::string> argv = {mpiexec ? mpiexec : "mpirun", "-n", std::to_string(args.ranks), self_path(),
+                                   "sweep", args.config_file, "--task-id", std::to_string(k), "--out", out,
+                                   "--quiet"};
+  for (const std::string& o : args.overrides) {
+    argv.push_back("--set");
+    argv.push_back(o);
+  }
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error(std::string("cannot start ") + cargv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
+  const std::string out = out_dir_of(args, spec);
+  fs::create_directories(fs::path(out) / "logs");
+  std::vector<long> todo;
+  for (long k = 0; k < static_cast<long>(spec.count()); ++k)
+    if (!finished(point_status(out, spec.point_name(k)))) todo.push_back(k);
+  std::printf("sweep %s: %zu points, %zu to run, %d at a time, %d rank%s each -> %s/\n", spec.file().c_str(),
+              spec.count(), todo.size(), args.jobs, args.ranks, args.ranks == 1 ? "" : "s", out.c_str());
+  std::fflush(stdout);
+  std::map<pid_t, long> running;
+  std::size_t next = 0, done = 0, failures = 0;
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < args.jobs) {
+      const long k = todo[next++];
+      const std::string log = (fs::path(out) / "logs" / (spec.point_name(k) + ".log")).string();
+      running[launch_point(args, out, k, log)] = k;
+    }
+    int wstatus = 0;
+    const pid_t pid = waitpid(-1, &wstatus, 0);
+    if (pid < 0) break;
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const long k = it->second;
+    running.erase(it);
+    ++done;
+    const std::string status = point_status(out, spec.point_name(k));
+    const bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+    if (!ok || !finished(status)) ++failures;
+    std::printf("[%zu/%zu] point %ld %s: %s%s\n", done, todo.size(), k, spec.point_name(k).c_str(), status.c_str(),
+                ok ? "" : " (non-zero exit; see logs/)");
+    std::fflush(stdout);
+  }
+  std::printf("sweep finished: %zu run, %zu not completed\n", done, failures);
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+bool sweep_needs_mpi(const SweepArguments& args) {
+  return !(args.count || args.list || args.status || args.local);
+}
+
+int run_sweep(const SweepArguments& args, const std::function<dist::Comm()>& world) {
+  const io::SweepSpec spec = io::load_sweep(args.config_file, args.overrides);  // validates every point
+  if (args.count) {
+    std::printf("%zu\n", spec.count());
+    return 0;
+  }
+  if (args.list) {
+    for (std::size_t k = 0; k < spec.count(); ++k) {
+      std::printf("%zu %s", k, spec.point_name(k).c_str());
+      for (const std::string& o : spec.point_overrides(k)) std::printf(" %s", o.c_str());
+      std::printf("\n");
+    }
+    return 0;
+  }
+  if (args.status) {
+    const std::string out = out_dir_of(args, spec);
+    std::map<std::string, int> counts;
+    for (std::size_t k = 0; k < spec.count(); ++k) {
+      const std::string status = point_status(out, spec.point_name(k));
+      ++counts[status];
+      std::printf("%zu %-11s %s\n", k, status.c_str(), spec.point_name(k).c_str());
+    }
+    std::printf("total %zu:", spec.count());
+    for (const char* s : {"completed", "interrupted", "diverged", "failed", "missing"})
+      std::printf(" %s %d", s, counts[s]);
+    std::printf("\n");
+    return 0;
+  }
+  if (args.local) return run_local(args, spec);
+
+  const long k = task_id_of(args, spec);
+  TrainArguments train;
+  train.out_dir = out_dir_of(args, spec);
+  train.quiet = args.quiet;
+  train.resume = true;  // a completed point is skipped, an interrupted one continues
+  return run_configured(spec.point_config(static_cast<std::size_t>(k)), train, world());
+}
+
+}  // namespace pgdx::app

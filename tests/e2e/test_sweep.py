@@ -76,3 +76,16 @@ def test_status_reports_killed_diverged_and_missing_points_and_local_reruns_only
     for name, mtime in finished.items():  # the completed and the diverged files were not touched
         assert (out / name).stat().st_mtime_ns == mtime
     assert not list(out.glob("*.partial"))
+
+
+def test_submit_splits_arrays_larger_than_max_array_size(tmp_path):
+    env = {**os.environ, "PGDX_MAX_ARRAY_SIZE": "4"}
+    result = subprocess.run([str(SOURCE_DIR / "scripts" / "submit_sweep"), str(SOURCE_DIR / "jobs" / "fig3_seeds.toml"),
+                             "--out", str(tmp_path), "--dry-run"], capture_output=True, text=True, env=env,
+                            cwd=SOURCE_DIR)
+    assert result.returncode == 0, result.stderr
+    arrays = [line for line in result.stderr.splitlines() if "sweep.sbatch" in line]
+    assert len(arrays) == 4  # 15 points in arrays of at most 4
+    assert "--array=0-3" in arrays[0] and "PGDX_TASK_OFFSET=12" in arrays[3] and "--array=0-2" in arrays[3]
+    post = [line for line in result.stderr.splitlines() if "postprocess.sbatch" in line]
+    assert len(post) == 1 and "--dependency=afterok:DRYRUN:DRYRUN:DRYRUN:DRYRUN" in post[0]

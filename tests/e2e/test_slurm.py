@@ -1,0 +1,90 @@
+"""The project's Slurm templates on a real single-node Slurm (../shared/scripts/slurm_local.sh):
+an array sweep completes every point and the dependent post-processing job draws the figure;
+a preempted array element checkpoints, requeues itself alone and finishes with the same result
+as an uninterrupted run. Skipped with the reason where Slurm cannot run (not root, not installed)."""
+import os
+import shutil
+import subprocess
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import PGDX, SOURCE_DIR
+
+START = SOURCE_DIR.parent / "shared" / "scripts" / "slurm_local.sh"
+STOP = SOURCE_DIR.parent / "shared" / "scripts" / "slurm_local_stop.sh"
+SMOKE = SOURCE_DIR / "jobs" / "smoke_sweep.toml"
+SUBMIT = SOURCE_DIR / "scripts" / "submit_sweep"
+
+
+def wait_for_empty_queue(timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if subprocess.run(["squeue", "-h"], capture_output=True, text=True).stdout.strip() == "":
+            return
+        time.sleep(1)
+    raise AssertionError("Slurm queue did not drain in time:\n" + subprocess.run(["squeue"], capture_output=True,
+                                                                               text=True).stdout)
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    if os.geteuid() != 0:
+        pytest.skip("the local Slurm needs root")
+    if not shutil.which("sbatch") or not shutil.which("slurmctld"):
+        pytest.skip("Slurm is not installed (scripts/deps.sh installs slurm-wlm and munge)")
+    if not START.exists():
+        pytest.skip(f"{START} not found (../shared beside the clone)")
+    started = subprocess.run(["bash", str(START)], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.skip("the local Slurm could not start: " + (started.stderr or started.stdout).strip()[-300:])
+    yield
+    wait_for_empty_queue(120)
+    subprocess.run(["bash", str(STOP)], capture_output=True)
+
+
+def submit(*args):
+    result = subprocess.run([str(SUBMIT), str(SMOKE), *map(str, args)], capture_output=True, text=True, cwd=SOURCE_DIR)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_array_sweep_and_dependent_postprocess_job(slurm, tmp_path):
+    out = tmp_path / "runs"
+    printed = submit("--out", out, "--ranks", 1, "--figure", "fig3")
+    assert "points 4" in printed and "post-processing job" in printed
+    wait_for_empty_queue()
+    status = subprocess.run([PGDX, "sweep", str(SMOKE), "--status", "--out", str(out)], capture_output=True, text=True,
+                            check=True).stdout
+    assert status.splitlines()[-1] == "total 4: completed 4 interrupted 0 diverged 0 failed 0 missing 0"
+    png = out / "fig3.png"
+    assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
+    assert "nothing to submit" in submit("--out", out)
+
+
+def test_a_preempted_element_requeues_alone_and_matches_an_uninterrupted_run(slurm, tmp_path):
+    long_point = ["--set", "run.steps=30000", "--set", "run.record_every=1000", "--set", "optimizer.name=sgd",
+                  "--set", "run.seed=0"]
+    out = tmp_path / "runs"
+    printed = submit("--out", out, *long_point)
+    job = next(line.split()[3].rstrip(":") for line in printed.splitlines() if "array job" in line)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.h5.partial")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # let it take some steps
+    subprocess.run(["scancel", "--signal=TERM", "--batch", f"{job}_0"], check=True)
+    wait_for_empty_queue()
+    path = next(out.glob("*.h5"))
+    with h5py.File(path, "r") as f:
+        assert f.attrs["status"] == "completed"
+        assert 0 < f.attrs["resumed_from_step"] < 30000, "the element was not interrupted and resumed"
+        resumed = f["/final/params"][()]
+    log = (out / f"slurm-{job}_0.out").read_text()
+    assert "restart 1" in log
+    reference = tmp_path / "reference"
+    subprocess.run([PGDX, "sweep", str(SMOKE), *long_point, "--task-id", "0", "--out", str(reference), "--quiet"],
+                   check=True, capture_output=True)
+    with h5py.File(next(reference.glob("*.h5")), "r") as f:
+        assert np.array_equal(f["/final/params"][()], resumed)

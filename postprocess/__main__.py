@@ -1,18 +1,26 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 
-Draws one of the paper's figures from a folder of pgdx run files. Bad input (missing folder,
+Draws one of the paper's figures from a folder of pgdx run files (`collect RUN_DIR -o OUT.csv`
+writes a table of the runs instead: OUT.csv and OUT.h5). Bad input (missing folder,
 no run files, a truncated or foreign file, an unwritable output) is reported as ONE line on
 stderr with exit code 2, so scripts and job logs stay readable.
 """
 import argparse
 import sys
 
-from . import fig3_spectral
+from . import collect, fig3_spectral, seed_bands
 from .runs import RunFileError
 
-# One entry per figure: subcommand -> (draw(run_dir, out_png), help text).
+# One entry per figure: subcommand -> (draw(run_dir, out_png, **options), help text[, options]),
+# options being ((flags, argparse keyword arguments incl. dest), ...) passed on to draw by dest.
 FIGURES = {
     "fig3": (fig3_spectral.draw, "Fig. 3: residual Fourier-mode errors per optimizer (1-D regression)"),
+    "collect": (collect.write_tables, "table of a sweep's runs, one row per run file: OUT.csv plus OUT.h5 "
+                "(one dataset per column under /runs/)"),
+    "seed-bands": (seed_bands.draw, "median and min-max band over seeds of a history quantity vs step, "
+                   "one line per optimizer / mu / other swept key",
+                   ((("--quantity",), dict(dest="quantity", default="train_loss",
+                                          help="/history dataset to plot (default train_loss)")),)),
 }
 
 
@@ -20,18 +28,22 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python3 -m postprocess",
                                      description="Draw the paper's figures from pgdx run files.")
     sub = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
-    for name, (_, help_text) in FIGURES.items():
+    for name, (_, help_text, *options) in FIGURES.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored)")
-        p.add_argument("-o", "--output", required=True, help="PNG file to write")
+        p.add_argument("-o", "--output", required=True,
+                       help="CSV file to write (and OUT.h5 next to it)" if name == "collect" else "PNG file to write")
+        for flags, kwargs in (options[0] if options else ()):
+            p.add_argument(*flags, **kwargs)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    draw, _ = FIGURES[args.figure]
+    draw, _, *options = FIGURES[args.figure]
+    extra = {kwargs["dest"]: getattr(args, kwargs["dest"]) for _, kwargs in (options[0] if options else ())}
     try:
-        draw(args.run_dir, args.output)
+        draw(args.run_dir, args.output, **extra)
     except RunFileError as e:
         print(f"postprocess {args.figure}: error: {e}", file=sys.stderr)
         return 2

@@ -127,7 +127,16 @@ def find_runs(run_dir) -> list[pathlib.Path]:
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
         raise _error(run_dir, "no such directory")
-    return sorted(p for p in run_dir.glob("*.h5") if p.is_file())
+    return sorted(p for p in run_dir.glob("*.h5") if p.is_file() and not _is_table(p))
+
+
+def _is_table(path: pathlib.Path) -> bool:
+    """A table written by `postprocess collect` (it may sit among the runs it summarises)."""
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("format") == "pgdx-table"
+    except OSError:
+        return False  # unreadable: load_run reports it
 
 
 def load_runs(run_dir) -> list[Run]:

@@ -16,6 +16,7 @@
 #include "pgdx/dist/comm.hpp"
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
+#include "plan_command.hpp"
 #include "train_command.hpp"
 
 namespace {
@@ -63,6 +64,14 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--ranks", sweep.ranks, "--local: MPI ranks per point")->capture_default_str();
   sweep_cmd->add_flag("--quiet", sweep.quiet, "No progress lines");
 
+  std::string plan_file;
+  std::vector<std::string> plan_overrides;
+  int plan_ranks = 1;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Sizes, Gram system, memory per rank and time, before running");
+  plan_cmd->add_option("config", plan_file, "TOML run configuration (a sweep: its first point)")->required();
+  plan_cmd->add_option("--set", plan_overrides, "Override a config key (repeatable)")->allow_extra_args(false);
+  plan_cmd->add_option("--ranks", plan_ranks, "MPI ranks to plan for")->capture_default_str();
+
   pgdx::app::LmStepBenchArguments bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");
   bench_cmd->require_subcommand(1);
@@ -97,6 +106,7 @@ int main(int argc, char** argv) {
     if (*train_cmd) return pgdx::app::run_train(train, pgdx::dist::Comm::world());
     if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::dist::Comm::world());
     if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::dist::Comm::world(); });
+    if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
   } catch (const pgdx::InputError& e) {
     if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
     return 2;

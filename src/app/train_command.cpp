@@ -1,5 +1,6 @@
 #include "train_command.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/run/diagnostics.hpp"
+#include "pgdx/run/plan.hpp"
 #include "pgdx/run/progress.hpp"
 #include "pgdx/run/run_file.hpp"
 #include "pgdx/run/trainer.hpp"
@@ -101,6 +103,19 @@ int run_train(const TrainArguments& args, const dist::Comm& comm) {
 }
 
 int run_configured(const io::RunConfig& config, const TrainArguments& args, const dist::Comm& comm) {
+  // Refuse, before anything is written, a run that cannot fit in this node's memory.
+  const run::Plan plan = run::make_plan(config, comm.size());
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const int ranks_here = local ? std::max(1, std::atoi(local)) : comm.size();
+  const double available = run::available_memory_bytes();
+  if (available > 0 && plan.bytes_per_rank * ranks_here > available) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "needs about %.2f GiB per rank x %d rank(s) on this node, more than the %.2f GiB available "
+                  "(see `pgdx plan %s`)",
+                  plan.bytes_per_rank / 1073741824.0, ranks_here, available / 1073741824.0, config.file.c_str());
+    throw ConfigError(config.file, "", text);
+  }
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   const auto optimizer = optim::make_optimizer(config.optimizer);

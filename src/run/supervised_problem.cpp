@@ -83,9 +83,15 @@ void SupervisedProblem::gram(dist::DistMatrix& k) {
     assemble_structured_gram(factors_, y_local_.rows(), k, comm_);
     return;
   }
-  model_.jacobian_transposed(x_local_, jt_local_);
-  gather_columns(comm_, jt_local_, jt_full_);
-  jt_local_ = linalg::Matrix();  // J is N·p numbers: keep only the gathered copy
+  // J is N·p numbers: one rank writes it straight into the gathered matrix (reusing its storage);
+  // several hold their own rows only until they are gathered.
+  if (comm_.size() == 1) {
+    model_.jacobian_transposed(x_local_, jt_full_);
+  } else {
+    model_.jacobian_transposed(x_local_, jt_local_);
+    gather_columns(comm_, jt_local_, jt_full_);
+    jt_local_ = linalg::Matrix();
+  }
   assemble_explicit_gram(jt_full_, k, comm_);
 }
 

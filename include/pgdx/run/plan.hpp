@@ -1,0 +1,34 @@
+#pragma once
+// Before a run: problem sizes, the Gram system LM/GN will use, and rough estimates of memory per
+// rank and time, so a user can size a Slurm request (`pgdx plan`) and a run that cannot fit is
+// refused before it starts. The memory model counts the large arrays (data, θ-sized vectors,
+// forward caches, K and its copies, gathered Gram factors or Jacobian) plus a fixed overhead; it
+// was checked against peak RSS (docs/cluster.md). Times use rates measured on the reference
+// machine (docs/performance.md) and are order-of-magnitude figures.
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+#include "pgdx/io/run_config.hpp"
+
+namespace pgdx::run {
+
+struct Plan {
+  int ranks = 1;
+  std::size_t train_samples = 0, test_samples = 0, batch = 0, outputs = 0, params = 0;
+  std::size_t residual_rows = 0;   // N = batch · outputs
+  bool second_order = false;
+  bool structured = false;         // Gram path for LM/GN
+  bool distributed_gram = false;   // K block-cyclic over the ranks (else whole on each)
+  double bytes_per_rank = 0.0;
+  double seconds_per_step = 0.0;
+  double seconds_total = 0.0;
+};
+
+Plan make_plan(const io::RunConfig& config, int ranks);
+std::ostream& operator<<(std::ostream& os, const Plan& plan);
+
+// Memory this node can give the run (MemAvailable, or a smaller cgroup limit), in bytes.
+double available_memory_bytes();
+
+}  // namespace pgdx::run

@@ -1,0 +1,136 @@
+#include "pgdx/run/plan.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "pgdx/task/task.hpp"
+
+namespace pgdx::run {
+namespace {
+
+constexpr double kDouble = 8.0;
+constexpr double kOverheadBytes = 48e6;  // MPI, HDF5, FFTW, BLAS buffers: 32 MB measured + margin
+// Sustained rates on the reference machine (docs/performance.md), per rank.
+constexpr double kGemmRate = 25e9;
+constexpr double kCholeskyRate = 35e9;
+constexpr double kEigenRate = 8e9;
+constexpr double kVectorRate = 3e9;  // memory-bound forward/backward at small widths
+
+std::string gib(double bytes) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(bytes < 1e9 ? 3 : 2) << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
+  return os.str();
+}
+
+std::string duration(double s) {
+  std::ostringstream os;
+  if (s < 1e-3)
+    os << std::setprecision(2) << s * 1e6 << " µs";
+  else if (s < 1.0)
+    os << std::setprecision(3) << s * 1e3 << " ms";
+  else if (s < 3600)
+    os << std::setprecision(3) << s << " s";
+  else
+    os << std::setprecision(3) << s / 3600 << " h";
+  return os.str();
+}
+
+}  // namespace
+
+Plan make_plan(const io::RunConfig& c, int ranks) {
+  Plan plan;
+  plan.ranks = ranks;
+  const auto task = task::make_task(c.task, c.run.seed);
+  const auto& layers = c.model.layers;
+  plan.train_samples = task->train().size();
+  plan.test_samples = task->test() ? task->test()->size() : 0;
+  plan.batch = c.run.batch_size == 0 ? plan.train_samples : std::min(c.run.batch_size, plan.train_samples);
+  plan.outputs = layers.back();
+  for (std::size_t l = 0; l + 1 < layers.size(); ++l)
+    plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
+  plan.residual_rows = plan.batch * plan.outputs;
+  plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn;
+  plan.structured = c.optimizer.gram != optim::GramMode::explicit_rows;  // every MLP has the structure
+  plan.distributed_gram =
+      ranks > 1 && static_cast<long>(plan.residual_rows) >= c.optimizer.gram_distributed_min_rows;
+
+  const double p = static_cast<double>(plan.params);
+  const double n = static_cast<double>(plan.batch);
+  const double N = static_cast<double>(plan.residual_rows);
+  const double P = static_cast<double>(ranks);
+  double widths = 0.0, inputs = 0.0;  // Σ d_{l+1}, Σ d_l
+  for (std::size_t l = 0; l + 1 < layers.size(); ++l) {
+    widths += static_cast<double>(layers[l + 1]);
+    inputs += static_cast<double>(layers[l]);
+  }
+  const double samples = static_cast<double>(plan.train_samples + plan.test_samples);
+  double bytes = kOverheadBytes;
+  bytes += kDouble * static_cast<double>(layers.front() + layers.back()) * samples;  // data (every rank)
+  bytes += kDouble * 6.0 * p;                                                           // θ, θ₀, δ, trial, moments
+  bytes += kDouble * 2.0 * widths * (n + samples) / P;                                  // z and a caches
+  double flops_gram = 0.0, seconds_solve = 0.0;
+  if (plan.second_order) {
+    const double k_local = N * N / (plan.distributed_gram ? P : 1.0);
+    const double copies = c.optimizer.method == optim::Method::lm ? 2.0 : 3.0;  // K + factor (+ eigenvectors)
+    bytes += kDouble * copies * k_local;
+    if (plan.structured) {
+      double factors = 0.0;
+      for (std::size_t l = 0; l + 1 < layers.size(); ++l)
+        factors += static_cast<double>(layers[l]) * n + static_cast<double>(layers[l + 1]) * N;
+      bytes += kDouble * (n * n + 3.0 * factors);  // sample Gram, gathered + local + packed factors
+      flops_gram = N * (N + 1) * widths + n * (n + 1) * inputs;
+    } else {
+      bytes += kDouble * p * N * (ranks > 1 ? 1.0 + 1.0 / P : 1.0);  // gathered Jᵀ (+ own rows)
+      flops_gram = N * (N + 1) * p;
+    }
+    const double n3 = N * N * N;
+    seconds_solve = c.optimizer.method == optim::Method::lm ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0)
+                                                            : 10.0 * n3 / 3.0 / kEigenRate;
+  }
+  plan.bytes_per_rank = bytes;
+  const double forward_backward = 6.0 * p * n / P / kVectorRate;
+  plan.seconds_per_step = forward_backward + flops_gram / kGemmRate / P + seconds_solve;
+  const double records = std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1;
+  plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
+                       records * 2.0 * p * samples / P / kVectorRate;
+  return plan;
+}
+
+std::ostream& operator<<(std::ostream& os, const Plan& plan) {
+  os << "samples: " << plan.train_samples << " train, " << plan.test_samples << " test; batch " << plan.batch
+     << ", outputs C = " << plan.outputs << ", residual rows N = " << plan.residual_rows << "\n";
+  os << "parameters p = " << plan.params << "\n";
+  if (plan.second_order)
+    os << "Gram system: N × N = " << plan.residual_rows << " × " << plan.residual_rows << ", "
+       << (plan.structured ? "structured (layer factors, no J)" : "explicit (Jacobian rows gathered)") << ", "
+       << (plan.distributed_gram ? "distributed over the ranks (ScaLAPACK)" : "whole on each rank (LAPACK)") << "\n";
+  else
+    os << "first-order method: no Gram system\n";
+  os << "ranks " << plan.ranks << ": memory per rank ≈ " << gib(plan.bytes_per_rank) << " (all ranks "
+     << gib(plan.bytes_per_rank * plan.ranks) << ")\n";
+  os << "time ≈ " << duration(plan.seconds_per_step) << " per step, " << duration(plan.seconds_total)
+     << " per run (rough: rates of docs/performance.md)\n";
+  return os;
+}
+
+double available_memory_bytes() {
+  double available = 0.0;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0.0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") available = kib * 1024.0;
+  std::ifstream cgroup("/sys/fs/cgroup/memory.max");
+  std::string limit;
+  if (cgroup >> limit && limit != "max") {
+    const double bytes = std::atof(limit.c_str());
+    if (bytes > 0 && (available == 0.0 || bytes < available)) available = bytes;
+  }
+  return available;
+}
+
+}  // namespace pgdx::run

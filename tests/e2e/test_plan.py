@@ -1,0 +1,54 @@
+"""pgdx plan: the memory estimate is within 2x of the peak RSS of the real run; a run whose
+estimate exceeds the node's memory is refused (exit 2, the number in the message, nothing written)."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIG3, PGDX
+
+BIG = ["--set", "model.layers=[1,300,300,1]", "--set", "task.points=2000", "--set", "optimizer.name=lm",
+       "--set", "run.record_every=1000"]
+
+
+def planned_gib(*args):
+    out = subprocess.run([PGDX, "plan", str(FIG3), *args], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"memory per rank ≈ ([0-9.]+) GiB", out).group(1))
+
+
+def peak_rss_gib(*args, tmp_path):
+    """Peak RSS of one pgdx run, measured by a fresh Python parent (getrusage of its only child)."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, PGDX, "train", str(FIG3), *args, "--out", str(tmp_path),
+                          "--quiet"], capture_output=True, text=True, check=True).stdout
+    return int(out.strip()) / 1024 / 1024  # KiB -> GiB
+
+
+@pytest.mark.parametrize("extra", [["--set", "optimizer.gram=explicit", "--set", "run.steps=2"],
+                                   ["--set", "optimizer.gram=structured", "--set", "run.steps=5"],
+                                   ["--set", "optimizer.name=adam", "--set", "run.steps=20"]],
+                         ids=["lm-explicit", "lm-structured", "adam"])
+def test_plan_memory_is_within_2x_of_the_measured_peak(tmp_path, extra):
+    planned = planned_gib(*BIG, *extra)
+    measured = peak_rss_gib(*BIG, *extra, tmp_path=tmp_path)
+    assert 0.5 <= planned / measured <= 2.0, (planned, measured)
+
+
+def test_plan_prints_sizes_and_the_gram_system():
+    out = subprocess.run([PGDX, "plan", str(FIG3), "--ranks", "2", *BIG[:4], "--set", "optimizer.name=gn"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "residual rows N = 2000" in out and "parameters p = 91201" in out
+    assert "N × N = 2000 × 2000, structured" in out and "distributed over the ranks (ScaLAPACK)" in out
+    assert re.search(r"time ≈ .* per step, .* per run", out)
+
+
+def test_a_run_that_cannot_fit_is_refused_before_it_starts(tmp_path):
+    result = subprocess.run([PGDX, "train", str(FIG3), "--set", "model.layers=[1,3000,3000,1]", "--set",
+                             "task.points=20000", "--set", "optimizer.name=lm", "--set", "optimizer.gram=explicit",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert re.search(r"needs about [0-9.]+ GiB per rank x 1 rank\(s\) on this node, more than the [0-9.]+ GiB",
+                     result.stderr)
+    assert not (tmp_path / "out").exists()

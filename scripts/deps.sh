@@ -8,7 +8,7 @@ PGDX_DEBIAN_PACKAGES=(
   libhdf5-openmpi-dev hdf5-tools catch2
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-pytest
-  slurm-wlm munge
+  slurm-wlm munge npm
 )
 missing=()
 for p in "${PGDX_DEBIAN_PACKAGES[@]}"; do

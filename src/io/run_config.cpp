@@ -224,6 +224,8 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 
   r.string("task.name", c.task.name);
   r.count("task.points", c.task.points, 1);
+  r.count("task.train_per_class", c.task.train_per_class, 1);
+  r.string("task.data_dir", c.task.data_dir);
 
   r.size_list("model.layers", c.model.layers);
   r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
@@ -276,10 +278,14 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   } catch (const std::invalid_argument& e) {
     r.fail_validation(e);
   }
-  if (c.model.layers.front() != 1 || c.model.layers.back() != 1)
-    r.fail("model.layers", "task regression1d needs 1 input and 1 output");
-  if (c.run.batch_size > c.task.points)
-    r.fail("run.batch_size", "is larger than the training set (" + std::to_string(c.task.points) + ")");
+  const auto [inputs, outputs] = task::task_dimensions(c.task);
+  if (c.model.layers.front() != inputs || c.model.layers.back() != outputs)
+    r.fail("model.layers", "task " + c.task.name + " needs " + std::to_string(inputs) + " input" +
+                               (inputs == 1 ? "" : "s") + " and " + std::to_string(outputs) + " output" +
+                               (outputs == 1 ? "" : "s"));
+  const std::size_t train_size = c.task.name == "mnist" ? 10 * c.task.train_per_class : c.task.points;
+  if (c.run.batch_size > train_size)
+    r.fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");
   if (c.run.name.empty()) c.run.name = default_run_name(origin, c);
   if (c.run.name.find('/') != std::string::npos) r.fail("run.name", "must not contain '/'");
 

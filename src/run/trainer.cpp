@@ -16,6 +16,21 @@ double squared_norm(const std::vector<double>& v) {
   const double n = linalg::norm2(v.size(), v.data());
   return n * n;
 }
+
+// Fraction of samples whose output f = e + y has its largest entry where the one-hot target has.
+double accuracy(const std::vector<double>& residual, const linalg::Matrix& y) {
+  const std::size_t classes = y.rows(), n = y.cols();
+  std::size_t correct = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    std::size_t predicted = 0, label = 0;
+    for (std::size_t c = 1; c < classes; ++c) {
+      if (residual[j * classes + c] + y(c, j) > residual[j * classes + predicted] + y(predicted, j)) predicted = c;
+      if (y(c, j) > y(label, j)) label = c;
+    }
+    correct += predicted == label ? 1 : 0;
+  }
+  return n ? static_cast<double>(correct) / static_cast<double>(n) : kNaN;
+}
 }  // namespace
 
 Trainer::Trainer(const io::RunConfig& config, model::Model& model, const task::Task& task,
@@ -73,6 +88,10 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
     test_loss = loss::mse_value(config_.reduction, squared_norm(test_residual_), task_.test()->size());
   }
   record.reals.emplace_back("test_loss", test_loss);
+  if (task_.classification()) {
+    record.reals.emplace_back("train_acc", accuracy(train_residual_, task_.train().y));
+    record.reals.emplace_back("test_acc", task_.test() ? accuracy(test_residual_, task_.test()->y) : kNaN);
+  }
   record.reals.emplace_back("lr", step == 0 ? kNaN : info.lr);
   record.reals.emplace_back("mu", info.mu);
   record.reals.emplace_back("rho", info.rho);

@@ -52,3 +52,20 @@ def test_a_run_that_cannot_fit_is_refused_before_it_starts(tmp_path):
     assert re.search(r"needs about [0-9.]+ GiB per rank x 1 rank\(s\) on this node, more than the [0-9.]+ GiB",
                      result.stderr)
     assert not (tmp_path / "out").exists()
+
+
+MNIST = FIG3.parent / "fig1_mnist.toml"
+
+
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_plan_of_the_mnist_lm_job_is_within_2x_of_the_measured_peak(tmp_path, ranks):
+    from conftest import MPIEXEC
+    out = subprocess.run([PGDX, "plan", str(MNIST), "--ranks", str(ranks)], capture_output=True, text=True,
+                         check=True).stdout
+    planned = float(re.search(r"memory per rank ≈ ([0-9.]+) GiB", out).group(1))
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    measured = int(subprocess.run([sys.executable, "-c", probe, MPIEXEC, "-n", str(ranks), PGDX, "train", str(MNIST),
+                                   "--set", "run.steps=10", "--set", "run.record_every=5", "--out", str(tmp_path),
+                                   "--quiet"], capture_output=True, text=True, check=True).stdout) / 1024 / 1024
+    assert 0.5 <= planned / measured <= 2.0, (planned, measured)

@@ -97,7 +97,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
         "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
   CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
-  CHECK(error_of(kValid, {"task.name=mnist"}) == "job.toml: key 'task.name': must be one of regression1d (got 'mnist')");
+  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|mnist (got 'cifar')");
   CHECK(error_of(kValid, {"run.batch_size=50"}) ==
         "job.toml: key 'run.batch_size': is larger than the training set (20)");
   CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "pgdx/task/dataset.hpp"
 
@@ -12,9 +13,14 @@ namespace pgdx::task {
 
 struct TaskOptions {
   std::string name = "regression1d";
-  std::size_t points = 100;  // regression1d: grid size n
+  std::size_t points = 100;          // regression1d: grid size n
+  std::size_t train_per_class = 100; // mnist: training digits per class (the rest is the test set)
+  std::string data_dir = "data/mnist";  // mnist: the digit files (scripts/fetch_mnist.sh)
   void validate() const;     // throws std::invalid_argument("task.<key>: …")
 };
+
+// Input and output widths a model for this task needs (known without loading any data).
+std::pair<std::size_t, std::size_t> task_dimensions(const TaskOptions& options);
 
 class Task {
  public:
@@ -25,6 +31,8 @@ class Task {
   // True when the training inputs are a uniform 1-D grid in order, so the residual's DFT is the
   // spectral error of EXPERIMENTS.md §0.6.
   virtual bool train_is_uniform_1d_grid() const { return false; }
+  // Targets are one-hot classes: accuracy = argmax of the output vs argmax of the target.
+  virtual bool classification() const { return false; }
 };
 
 std::unique_ptr<Task> make_task(const TaskOptions& options, std::uint64_t seed);

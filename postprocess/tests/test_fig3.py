@@ -1,31 +1,12 @@
 """postprocess.fig3_spectral and the `python -m postprocess` command line."""
-import pathlib
-import subprocess
-import sys
 
 import matplotlib.colors
 import pytest
 
-from conftest import make_run_file
+from conftest import make_run_file, PNG_MAGIC, assert_one_line_failure, cli
 from postprocess import fig3_spectral
 from postprocess.runs import RunFileError, load_runs
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "postprocess", *map(str, args)], cwd=REPO, capture_output=True,
-                          text=True)
-
-
-def assert_one_line_failure(result, *expected):
-    assert result.returncode == 2, result
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    for text in expected:
-        assert text in lines[0]
 
 
 def test_panels_are_ordered_and_titled_like_the_paper(demo_like_dir):

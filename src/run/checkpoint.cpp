@@ -11,7 +11,7 @@ namespace {
 // uint64 words (RNG state, indices) stored as int64 bit patterns: exact.
 std::vector<std::int64_t> as_int64(const std::uint64_t* words, std::size_t n) {
   std::vector<std::int64_t> out(n);
-  std::memcpy(out.data(), words, n * sizeof(std::uint64_t));
+  if (n > 0) std::memcpy(out.data(), words, n * sizeof(std::uint64_t));  // data() may be null when empty
   return out;
 }
 

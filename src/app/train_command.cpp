@@ -68,29 +68,31 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
   namespace fs = std::filesystem;
   const fs::path base = fs::path(args.out_dir) / config.run.name;
   const std::string final_path = base.string() + ".h5", partial_path = base.string() + ".h5.partial";
-  std::string source;
-  if (fs::exists(final_path)) {
-    io::H5File f(final_path, io::H5File::Mode::read_only);
-    const std::string status = f.has_attribute("status") ? f.string_attribute("status") : "";
-    if (status != "interrupted") {
-      finished_status = status.empty() ? "unknown" : status;
-      return std::nullopt;
+  std::optional<ResumePoint> point;
+  {  // every rank's read-only handle is closed before the barrier below
+    std::unique_ptr<io::H5File> file;
+    if (fs::exists(final_path)) {
+      file = std::make_unique<io::H5File>(final_path, io::H5File::Mode::read_only);
+      const std::string status = file->has_attribute("status") ? file->string_attribute("status") : "";
+      if (status != "interrupted") {
+        finished_status = status.empty() ? "unknown" : status;
+        file.reset();
+      }
+    } else if (fs::exists(partial_path)) {
+      try {
+        file = std::make_unique<io::H5File>(partial_path, io::H5File::Mode::read_only);
+        if (!run::has_checkpoint(*file)) file.reset();
+      } catch (const std::exception&) {
+        // Killed before its first flush: nothing readable to continue from; start afresh.
+      }
     }
-    source = final_path;
-  } else if (fs::exists(partial_path)) {
-    try {
-      io::H5File f(partial_path, io::H5File::Mode::read_only);
-      if (run::has_checkpoint(f)) source = partial_path;
-    } catch (const std::exception&) {
-      // Killed before its first flush: nothing readable to continue from; start afresh.
+    if (file) {
+      if (!file->has_attribute("config") || file->string_attribute("config") != config.effective_toml)
+        throw ConfigError(config.file, "", "cannot resume " + file->path() + ": its configuration differs from this one");
+      point = ResumePoint{run::read_checkpoint(*file), file->read_reals("/init/params")};
     }
   }
-  if (source.empty()) return std::nullopt;
-  io::H5File f(source, io::H5File::Mode::read_only);
-  if (!f.has_attribute("config") || f.string_attribute("config") != config.effective_toml)
-    throw ConfigError(config.file, "", "cannot resume " + source + ": its configuration differs from this one");
-  ResumePoint point{run::read_checkpoint(f), f.read_reals("/init/params")};
-  comm.barrier();  // every rank has closed the file before rank 0 reopens it for writing
+  comm.barrier();  // rank 0 reopens the file for writing only after every rank has closed it
   return point;
 }
 

@@ -78,40 +78,39 @@ def test_foreign_hdf5_is_rejected(tmp_path):
     assert "not a pgdx run file (no root attribute 'format')" in one_line_error(path)
 
 
-def test_wrong_format_value_is_rejected(tmp_path):
-    path = make_run_file(tmp_path / "other.h5")
+def _set_format(f):
+    f.attrs["format"] = "something-else"
+
+
+def _set_future_version(f):
+    f.attrs["format_version"] = np.int64(2)
+
+
+def _drop_train_loss(f):
+    del f["history/train_loss"]
+
+
+def _break_config_toml(f):
+    f.attrs["config"] = "[optimizer\nname = "
+
+
+def _mismatch_modes(f):
+    del f["spectral/modes"]
+    f["spectral/modes"] = np.arange(5, dtype=np.int64)
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (_set_format, "not a pgdx run file"),
+    (_set_future_version, "format_version 2 is not supported"),
+    (_drop_train_loss, "/history/train_loss is missing"),
+    (_break_config_toml, "not valid TOML"),
+    (_mismatch_modes, "/spectral/fft_error has shape"),
+], ids=["wrong-format", "future-version", "missing-dataset", "bad-config-toml", "modes-mismatch"])
+def test_a_damaged_run_file_is_one_line_naming_the_problem(tmp_path, damage, expected):
+    path = make_run_file(tmp_path / "damaged.h5")
     with h5py.File(path, "r+") as f:
-        f.attrs["format"] = "something-else"
-    assert "not a pgdx run file" in one_line_error(path)
-
-
-def test_unknown_format_version_is_rejected(tmp_path):
-    path = make_run_file(tmp_path / "future.h5")
-    with h5py.File(path, "r+") as f:
-        f.attrs["format_version"] = np.int64(2)
-    assert "format_version 2 is not supported" in one_line_error(path)
-
-
-def test_missing_required_dataset_is_rejected(tmp_path):
-    path = make_run_file(tmp_path / "nohist.h5")
-    with h5py.File(path, "r+") as f:
-        del f["history/train_loss"]
-    assert "/history/train_loss is missing" in one_line_error(path)
-
-
-def test_bad_config_toml_is_rejected(tmp_path):
-    path = make_run_file(tmp_path / "badtoml.h5")
-    with h5py.File(path, "r+") as f:
-        f.attrs["config"] = "[optimizer\nname = "
-    assert "not valid TOML" in one_line_error(path)
-
-
-def test_fft_error_columns_must_match_modes(tmp_path):
-    path = make_run_file(tmp_path / "modes.h5")
-    with h5py.File(path, "r+") as f:
-        del f["spectral/modes"]
-        f["spectral/modes"] = np.arange(5, dtype=np.int64)
-    assert "/spectral/fft_error has shape" in one_line_error(path)
+        damage(f)
+    assert expected in one_line_error(path)
 
 
 def test_missing_or_empty_folder(tmp_path):

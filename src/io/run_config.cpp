@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/format.hpp"
+#include "toml_document.hpp"
 
 namespace pgdx::io {
 namespace {
@@ -283,7 +283,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     r.fail("model.layers", "task " + c.task.name + " needs " + std::to_string(inputs) + " input" +
                                (inputs == 1 ? "" : "s") + " and " + std::to_string(outputs) + " output" +
                                (outputs == 1 ? "" : "s"));
-  const std::size_t train_size = c.task.name == "mnist" ? 10 * c.task.train_per_class : c.task.points;
+  const std::size_t train_size = task::training_set_size(c.task);
   if (c.run.batch_size > train_size)
     r.fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");
   if (c.run.name.empty()) c.run.name = default_run_name(origin, c);
@@ -304,23 +304,13 @@ void RunOptions::validate() const {
 
 RunConfig parse_run_config(const std::string& toml_text, const std::string& origin,
                            const std::vector<std::string>& overrides) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(origin, "",
-                      "TOML syntax error at line " + std::to_string(e.source().begin.line) + ": " +
-                          std::string(e.description()));
-  }
+  toml::table root = parse_toml(toml_text, origin);
   return read(root, origin, overrides);
 }
 
 RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path, "", std::filesystem::exists(path) ? "cannot be read" : "no such file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_run_config(text.str(), path, overrides);
+  toml::table root = read_toml_file(path);
+  return read(root, path, overrides);
 }
 
 }  // namespace pgdx::io

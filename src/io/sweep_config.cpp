@@ -3,11 +3,11 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/format.hpp"
+#include "toml_document.hpp"
 
 namespace pgdx::io {
 namespace {
@@ -94,17 +94,7 @@ RunConfig SweepSpec::point_config(std::size_t k) const {
 }
 
 SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path, "", std::filesystem::exists(path) ? "cannot be read" : "no such file");
-  std::stringstream text;
-  text << in.rdbuf();
-  toml::table root;
-  try {
-    root = toml::parse(text.str(), path);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(path, "", "TOML syntax error at line " + std::to_string(e.source().begin.line) + ": " +
-                                    std::string(e.description()));
-  }
+  toml::table root = read_toml_file(path);
   SweepSpec spec;
   spec.file_ = path;
   if (const toml::table* sweep = root["sweep"].as_table()) collect(*sweep, "", path, spec.keys_, spec.values_);

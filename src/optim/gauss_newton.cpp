@@ -14,13 +14,13 @@ StepInfo GaussNewton::step(LeastSquaresProblem& problem) {
   const ProjectedSolution solution = solver_->solve_projected(k_, e_, options_.gn_cutoff, options_.gn_cutoff_mode);
   problem.jt_times(solution.z, delta_);
   const double predicted = predicted_reduction(e_, solution.k_z, options_.lr);
-  const double loss_before = 0.5 * linalg::dot(e_.size(), e_.data(), e_.data());
+  const double loss_before = half_squared_norm(e_);
 
   theta_ = problem.params();
   linalg::axpy(theta_.size(), -options_.lr, delta_.data(), theta_.data());
   problem.set_params(theta_);
   problem.residual(e_trial_);
-  const double loss_after = 0.5 * linalg::dot(e_trial_.size(), e_trial_.data(), e_trial_.data());
+  const double loss_after = half_squared_norm(e_trial_);
 
   StepInfo info;
   info.lr = options_.lr;

@@ -7,11 +7,6 @@
 namespace pgdx::optim {
 namespace {
 
-double half_squared_norm(const std::vector<double>& v) {
-  const double n = linalg::norm2(v.size(), v.data());
-  return 0.5 * n * n;
-}
-
 void step_from(const std::vector<double>& theta0, double lr, const std::vector<double>& delta,
                std::vector<double>& theta) {
   theta = theta0;
@@ -19,6 +14,11 @@ void step_from(const std::vector<double>& theta0, double lr, const std::vector<d
 }
 
 }  // namespace
+
+double half_squared_norm(const std::vector<double>& e) {
+  const double n = linalg::norm2(e.size(), e.data());
+  return 0.5 * n * n;
+}
 
 double predicted_reduction(const std::vector<double>& e, const std::vector<double>& k_z, double lr) {
   const double along = linalg::dot(e.size(), e.data(), k_z.data());

@@ -19,6 +19,10 @@ std::pair<std::size_t, std::size_t> task_dimensions(const TaskOptions& options) 
   return {1, 1};
 }
 
+std::size_t training_set_size(const TaskOptions& options) {
+  return options.name == "mnist" ? 10 * options.train_per_class : options.points;
+}
+
 std::unique_ptr<Task> make_task(const TaskOptions& options, std::uint64_t seed) {
   if (options.name == "mnist") return std::make_unique<Mnist>(options.data_dir, options.train_per_class, seed);
   return std::make_unique<Regression1d>(options.points);

@@ -13,6 +13,8 @@
 
 namespace pgdx::optim {
 
+// ½‖e‖²: the sum-scale loss that ρ compares (LM and GN).
+double half_squared_norm(const std::vector<double>& e);
 // Predicted decrease of ½‖e‖² for the step −η·δ with J δ = k_z.
 double predicted_reduction(const std::vector<double>& e, const std::vector<double>& k_z, double lr);
 

@@ -21,6 +21,8 @@ struct TaskOptions {
 
 // Input and output widths a model for this task needs (known without loading any data).
 std::pair<std::size_t, std::size_t> task_dimensions(const TaskOptions& options);
+// Training samples the task will have (also without loading data).
+std::size_t training_set_size(const TaskOptions& options);
 
 class Task {
  public:

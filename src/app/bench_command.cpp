@@ -8,7 +8,7 @@
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/gram_solver.hpp"
-#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/run/residual_problem.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -58,12 +58,13 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const dist::Comm& comm) 
 
   // MNIST-like data: inputs in [0, 1], one-hot targets; values do not change the cost.
   Rng rng(args.seed, Stream::data);
-  task::Dataset data{linalg::Matrix(args.layers.front(), args.samples), linalg::Matrix(args.layers.back(), args.samples)};
+  task::Dataset data{linalg::Matrix(args.layers.front(), args.samples), linalg::Matrix(args.layers.back(), args.samples),
+                     linalg::Matrix()};
   for (double& v : data.x.storage()) v = rng.uniform();
   for (std::size_t j = 0; j < args.samples; ++j) data.y(rng.below(args.layers.back()), j) = 1.0;
 
   model::Mlp model(options, args.seed);
-  run::SupervisedProblem problem(model, comm, loss::Reduction::sum, *mode, args.block, args.distributed_min_rows);
+  run::ResidualProblem problem(model, comm, loss::Reduction::sum, *mode, args.block, args.distributed_min_rows);
   problem.set_all(data);
   optim::DirectGramSolver solver;
   dist::DistMatrix k;

@@ -120,15 +120,14 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   }
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
+  const auto residual = loss::make_residual_operator(task->residual_kind(), model);
   const auto optimizer = optim::make_optimizer(config.optimizer);
 
-  run::Trainer trainer(config, model, *task, *optimizer, comm);
-  trainer.add_diagnostic(std::make_unique<run::WeightDiagnostic>());
-  std::size_t num_modes = 0;
-  if (task->train_is_uniform_1d_grid()) {
-    auto spectral = std::make_unique<run::SpectralErrorDiagnostic>(task->train().size());
-    num_modes = spectral->num_modes();
-    trainer.add_diagnostic(std::move(spectral));
+  run::Trainer trainer(config, *residual, *task, *optimizer, comm);
+  std::vector<run::Axis> axes;
+  for (auto& diagnostic : run::make_diagnostics(*task, model, config)) {
+    diagnostic->axes(axes);
+    trainer.add_diagnostic(std::move(diagnostic));
   }
 
   if (comm.is_root()) {
@@ -160,7 +159,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   if (comm.is_root()) {
     try {
       file = resume ? run::RunFile::reopen(args.out_dir, config, resume->checkpoint.step)
-                    : std::make_unique<run::RunFile>(args.out_dir, config, model, *task, comm.size(), num_modes);
+                    : std::make_unique<run::RunFile>(args.out_dir, config, model, *task, comm.size(), axes);
       trainer.add_sink(*file);
     } catch (const std::exception& e) {
       open_error = e.what();

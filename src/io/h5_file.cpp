@@ -275,6 +275,18 @@ std::vector<std::uint64_t> H5File::shape(const std::string& path) const {
   return {dims.begin(), dims.end()};
 }
 
+bool H5File::extendible(const std::string& path) const {
+  const hid_t id = H5Dopen2(id_, path.c_str(), H5P_DEFAULT);
+  if (id < 0) return false;  // a group, or nothing
+  Handle dset(id);
+  Handle space(H5Dget_space(dset));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 1) return false;
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank)), max_dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), max_dims.data());
+  return max_dims[0] == H5S_UNLIMITED;
+}
+
 std::vector<double> H5File::read_reals(const std::string& path) const {
   return read_all<double>(id_, path, H5T_NATIVE_DOUBLE, path_);
 }

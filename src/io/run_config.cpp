@@ -221,11 +221,17 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.string("run.name", c.run.name);
   r.integer("run.progress_every", c.run.progress_every, 0);
   r.integer("run.checkpoint_every", c.run.checkpoint_every, 0);
+  r.integer("run.full_spectrum_every", c.run.full_spectrum_every, 1);
 
   r.string("task.name", c.task.name);
   r.count("task.points", c.task.points, 1);
   r.count("task.train_per_class", c.task.train_per_class, 1);
   r.string("task.data_dir", c.task.data_dir);
+  r.size_list("task.frequency", c.task.frequency);
+  r.count("task.interior_points", c.task.interior_points, 1);
+  r.count("task.boundary_points", c.task.boundary_points, 1);
+  r.count("task.solution_grid", c.task.solution_grid, 1);
+  c.task.resolve_defaults();
 
   r.size_list("model.layers", c.model.layers);
   r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
@@ -283,6 +289,9 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     r.fail("model.layers", "task " + c.task.name + " needs " + std::to_string(inputs) + " input" +
                                (inputs == 1 ? "" : "s") + " and " + std::to_string(outputs) + " output" +
                                (outputs == 1 ? "" : "s"));
+  if (c.task.name == "pinn_poisson" && c.model.activation == model::Activation::relu)
+    r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
+                               "identity, not relu");
   const std::size_t train_size = task::training_set_size(c.task);
   if (c.run.batch_size > train_size)
     r.fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");

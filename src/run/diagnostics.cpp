@@ -1,8 +1,25 @@
 #include "pgdx/run/diagnostics.hpp"
 
+#include <cmath>
+#include <numeric>
+
 #include "pgdx/diag/weights.hpp"
+#include "pgdx/linalg/blas.hpp"
 
 namespace pgdx::run {
+
+namespace {
+std::vector<std::int64_t> count_from_zero(std::size_t n) {
+  std::vector<std::int64_t> v(n);
+  std::iota(v.begin(), v.end(), std::int64_t{0});
+  return v;
+}
+
+void negate(const std::vector<double>& e, std::vector<double>& r) {
+  r.resize(e.size());
+  for (std::size_t j = 0; j < r.size(); ++j) r[j] = -e[j];  // u − f
+}
+}  // namespace
 
 void WeightDiagnostic::measure(const Evaluation& state, Record& record) {
   record.reals.emplace_back("weight_norm", diag::weight_norm(state.theta));
@@ -10,10 +27,51 @@ void WeightDiagnostic::measure(const Evaluation& state, Record& record) {
 }
 
 void SpectralErrorDiagnostic::measure(const Evaluation& state, Record& record) {
-  r_.resize(state.train_residual.size());
-  for (std::size_t j = 0; j < r_.size(); ++j) r_[j] = -state.train_residual[j];  // u − f
+  negate(state.train_residual, r_);
   fft_.mode_errors(r_.data(), e_);
   record.rows.emplace_back("spectral/fft_error", e_);
+}
+
+void SpectralErrorDiagnostic::axes(std::vector<Axis>& out) const {
+  out.push_back({"/spectral/modes", count_from_zero(fft_.num_modes())});
+}
+
+void Spectrum2dDiagnostic::measure(const Evaluation& state, Record& record) {
+  negate(state.train_residual, r_);
+  fft_.spectrum(r_.data(), e_);
+  fft_.shell_means(e_, shells_);
+  record.rows.emplace_back("spectral/fft_error_2d", shells_);
+  if (state.step % full_every_ == 0 || state.step == last_step_) record.rows.emplace_back("spectral_full/fft_error_2d", e_);
+}
+
+void Spectrum2dDiagnostic::axes(std::vector<Axis>& out) const {
+  out.push_back({"/spectral/shells", count_from_zero(fft_.num_shells())});
+  out.push_back({"/spectral/grid_shape", {static_cast<std::int64_t>(fft_.nx()), static_cast<std::int64_t>(fft_.ny())}});
+}
+
+void SolutionErrorDiagnostic::measure(const Evaluation&, Record& record) {
+  model_.forward(reference_.x, u_);
+  double error = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < u_.size(); ++i) {
+    const double exact = reference_.y.data()[i];
+    error += (u_.data()[i] - exact) * (u_.data()[i] - exact);
+    norm += exact * exact;
+  }
+  record.reals.emplace_back("l2_error", std::sqrt(error / norm));
+}
+
+std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task, model::Model& model,
+                                                         const io::RunConfig& config) {
+  std::vector<std::unique_ptr<Diagnostic>> out;
+  out.push_back(std::make_unique<WeightDiagnostic>());
+  const std::vector<std::size_t> grid = task.train_grid_shape();
+  if (grid.size() == 1) out.push_back(std::make_unique<SpectralErrorDiagnostic>(grid[0]));
+  if (grid.size() == 2)
+    out.push_back(std::make_unique<Spectrum2dDiagnostic>(grid[0], grid[1], config.run.full_spectrum_every,
+                                                         config.run.steps));
+  if (const task::Dataset* reference = task.reference_solution())
+    out.push_back(std::make_unique<SolutionErrorDiagnostic>(model, *reference));
+  return out;
 }
 
 }  // namespace pgdx::run

@@ -30,7 +30,7 @@ void write_samples(io::H5File& file, const std::string& path, const linalg::Matr
 }  // namespace
 
 RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const model::Model& model,
-                 const task::Task& task, int ranks, std::size_t num_modes)
+                 const task::Task& task, int ranks, const std::vector<Axis>& axes)
     : writer_(std::make_unique<io::RunWriter>(out_dir, config.run.name)) {
   io::H5File& f = writer_->file();
   f.set_attribute("format", std::string("pgdx-run"));
@@ -52,11 +52,8 @@ RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const 
   f.write("/init/params", model.params(), {model.num_params()});
   write_samples(f, "/data/train_x", task.train().x);
   write_samples(f, "/data/train_y", task.train().y);
-  if (num_modes > 0) {
-    std::vector<std::int64_t> modes(num_modes);
-    std::iota(modes.begin(), modes.end(), std::int64_t{0});
-    f.write("/spectral/modes", modes, {num_modes});
-  }
+  if (task.train().coefficients.rows() > 0) write_samples(f, "/data/train_coefficients", task.train().coefficients);
+  for (const Axis& axis : axes) f.write(axis.path, axis.values, {axis.values.size()});
   f.flush();  // a run killed from here on leaves a readable .partial file
 }
 
@@ -64,13 +61,15 @@ std::unique_ptr<RunFile> RunFile::reopen(const std::string& out_dir, const io::R
                                          long checkpoint_step) {
   std::unique_ptr<RunFile> run_file(new RunFile(io::RunWriter::reopen(out_dir, config.run.name)));
   io::H5File& f = run_file->writer_->file();
-  for (const std::string group : {"/history", "/spectral"}) {
-    if (!f.exists(group + "/step")) continue;
+  for (const std::string& top : f.list("/")) {
+    const std::string group = "/" + top;
+    // A group of recorded rows has a step column (the checkpoint's step is not one).
+    if (top == "checkpoint" || !f.exists(group + "/step")) continue;
     const auto steps = f.read_integers(group + "/step");
     const auto keep = static_cast<std::uint64_t>(
         std::count_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s <= checkpoint_step; }));
     for (const std::string& name : f.list(group))
-      if (f.shape(group + "/" + name).size() >= 1 && name != "modes") f.truncate(group + "/" + name, keep);
+      if (f.extendible(group + "/" + name)) f.truncate(group + "/" + name, keep);  // axes stay
   }
   f.set_attribute("resumed_from_step", static_cast<std::int64_t>(checkpoint_step));
   return run_file;

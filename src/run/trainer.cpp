@@ -33,17 +33,17 @@ double accuracy(const std::vector<double>& residual, const linalg::Matrix& y) {
 }
 }  // namespace
 
-Trainer::Trainer(const io::RunConfig& config, model::Model& model, const task::Task& task,
+Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
                  optim::Optimizer& optimizer, dist::Comm comm)
     : config_(config),
-      model_(model),
+      model_(residual.model()),
       task_(task),
       optimizer_(optimizer),
       comm_(comm),
-      batch_problem_(model, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block,
+      batch_problem_(residual, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block,
                      config.optimizer.gram_distributed_min_rows),
-      train_problem_(model, comm, config.reduction),
-      test_problem_(model, comm, config.reduction),
+      train_problem_(residual, comm, config.reduction),
+      test_problem_(residual, comm, config.reduction),
       minibatch_rng_(config.run.seed, Stream::minibatch) {
   train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());

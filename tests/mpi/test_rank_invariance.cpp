@@ -9,7 +9,7 @@
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/run/diagnostics.hpp"
-#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/run/residual_problem.hpp"
 #include "pgdx/run/trainer.hpp"
 #include "pgdx/task/regression1d.hpp"
 #include "test_support.hpp"
@@ -33,7 +33,8 @@ RunResult train(const io::RunConfig& config, const dist::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   const auto optimizer = optim::make_optimizer(config.optimizer);
-  run::Trainer trainer(config, model, *task, *optimizer, comm);
+  loss::OutputMinusTarget residual(model);
+  run::Trainer trainer(config, residual, *task, *optimizer, comm);
   trainer.add_diagnostic(std::make_unique<run::WeightDiagnostic>());
   trainer.add_diagnostic(std::make_unique<run::SpectralErrorDiagnostic>(task->train().size()));
   CollectingSink sink;
@@ -80,9 +81,9 @@ TEST_CASE("sharded residual, Gram matrix and J^T z equal the single-rank values"
   o.bias_init = model::Init::standard_normal;
   model::Mlp model(o, 5);
   task::Regression1d data(37);  // not divisible by 2 or 4; 4 ranks get 10, 9, 9, 9 samples
-  run::SupervisedProblem distributed(model, dist::Comm::world(), loss::Reduction::mean, optim::GramMode::automatic,
+  run::ResidualProblem distributed(model, dist::Comm::world(), loss::Reduction::mean, optim::GramMode::automatic,
                                      /*gram_block=*/4, /*gram_distributed_min_rows=*/1);
-  run::SupervisedProblem alone(model, dist::Comm::self(), loss::Reduction::mean);
+  run::ResidualProblem alone(model, dist::Comm::self(), loss::Reduction::mean);
   std::vector<std::size_t> batch = {3, 36, 0, 17, 17, 9, 22, 5, 30, 11, 1};
   for (auto* p : {&distributed, &alone}) p->set_batch(data.train(), batch);
   std::vector<double> e_dist, e_alone, g_dist, g_alone;

@@ -4,7 +4,7 @@
 
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
-#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/run/residual_problem.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -24,14 +24,14 @@ TEST_CASE("structured and explicit Gram paths give the same K and the same LM st
         o.bias = bias;
         o.output_scale = 0.7;
         Rng rng(17, layers.size());
-        task::Dataset data{test::random_matrix(layers.front(), 13, rng), test::random_matrix(layers.back(), 13, rng)};
+        task::Dataset data{test::random_matrix(layers.front(), 13, rng), test::random_matrix(layers.back(), 13, rng), {}};
         std::vector<double> steps[2];
         std::vector<double> k_lower[2];
         for (int path = 0; path < 2; ++path) {
           model::Mlp m(o, 3);
           const auto mode = path == 0 ? optim::GramMode::structured : optim::GramMode::explicit_rows;
           // Block 4 and distribution from 1 row: ScaLAPACK layout with many blocks per rank.
-          run::SupervisedProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4,
+          run::ResidualProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4,
                                          /*gram_distributed_min_rows=*/1);
           problem.set_all(data);
           dist::DistMatrix k;

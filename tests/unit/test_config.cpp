@@ -97,7 +97,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
         "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
   CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
-  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|mnist (got 'cifar')");
+  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist (got 'cifar')");
   CHECK(error_of(kValid, {"run.batch_size=50"}) ==
         "job.toml: key 'run.batch_size': is larger than the training set (20)");
   CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");
@@ -125,4 +125,27 @@ TEST_CASE("syntax errors and missing files name the file", "[config]") {
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) == "/nonexistent/dir/job.toml: no such file");
   }
+}
+
+TEST_CASE("PINN and 2-D regression keys are checked", "[config]") {
+  const std::string& pinn = kValid;
+  const std::vector<std::string> as_pinn = {"task.name=pinn_poisson", "model.layers=[2,8,1]"};
+  auto with_pinn = [&](std::string extra) {
+    std::vector<std::string> o = as_pinn;
+    o.push_back(std::move(extra));
+    return error_of(pinn, o);
+  };
+  CHECK(with_pinn("task.frequency=[1]") == "job.toml: key 'task.frequency': must be two integers [n, m] (got [ 1 ])");
+  CHECK(with_pinn("task.boundary_points=42") ==
+        "job.toml: key 'task.boundary_points': must be a positive multiple of 4 (a quarter per edge) (got 42)");
+  CHECK(with_pinn("model.activation=relu") ==
+        "job.toml: key 'model.activation': task pinn_poisson takes second derivatives of the model: use tanh, "
+        "quadratic or identity, not relu");
+  CHECK(error_of(kValid, {"task.name=regression2d"}) ==
+        "job.toml: key 'model.layers': task regression2d needs 2 inputs and 1 output");
+  std::string no_points = kValid;
+  no_points.erase(no_points.find("points = 20\n"), std::string("points = 20\n").size());
+  const auto c = io::parse_run_config(no_points, "job.toml", {"task.name=regression2d", "model.layers=[2,8,1]"});
+  CHECK(c.task.points == 40);  // the 2-D default grid, 40 × 40
+  CHECK(task::training_set_size(c.task) == 1600);
 }

@@ -46,6 +46,8 @@ class H5File {
   // Shrinks an extendible dataset to its first `rows` rows.
   void truncate(const std::string& path, std::uint64_t rows);
   std::vector<std::uint64_t> shape(const std::string& path) const;
+  // True for the appendable (record-axis) datasets, false for fixed ones such as axes.
+  bool extendible(const std::string& path) const;
   std::vector<double> read_reals(const std::string& path) const;  // any numeric type, as float64
   std::vector<std::int64_t> read_integers(const std::string& path) const;
 

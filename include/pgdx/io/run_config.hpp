@@ -21,6 +21,7 @@ struct RunOptions {
   std::string name;           // output file stem; default derived from file stem, optimizer and seed
   long progress_every = 0;    // progress line cadence in steps; 0: about 20 lines per run
   long checkpoint_every = 0;  // write /checkpoint every this many steps (0: only on SIGTERM/SIGINT)
+  long full_spectrum_every = 100;  // 2-D grids: the whole spectrum every this many steps (shells: every record)
   void validate() const;
 };
 

@@ -31,6 +31,8 @@ class Mlp final : public Model {
   // Offsets of W_l and b_l in θ (l = 0-based layer index); bias offset is meaningless if !bias.
   std::size_t weight_offset(std::size_t l) const { return weight_offset_[l]; }
   std::size_t bias_offset(std::size_t l) const { return bias_offset_[l]; }
+  // Changes whenever θ does: lets companions (MlpLaplacian) cache per θ as the model does.
+  std::uint64_t params_version() const { return version_; }
 
  private:
   // Recomputes the cached activations unless they belong to this x and this θ.

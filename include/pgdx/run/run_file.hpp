@@ -17,7 +17,7 @@ namespace pgdx::run {
 class RunFile final : public RecordSink {
  public:
   RunFile(const std::string& out_dir, const io::RunConfig& config, const model::Model& model, const task::Task& task,
-          int ranks, std::size_t num_modes);
+          int ranks, const std::vector<Axis>& axes);
   // Continues OUT/NAME.h5 (interrupted) or OUT/NAME.h5.partial: drops history and spectral rows
   // recorded after the checkpoint step, so the continued run appends exactly what an
   // uninterrupted run would have written.

@@ -10,11 +10,12 @@
 
 #include "pgdx/dist/comm.hpp"
 #include "pgdx/io/run_config.hpp"
+#include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/optimizer.hpp"
 #include "pgdx/run/checkpoint.hpp"
 #include "pgdx/run/recording.hpp"
-#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/run/residual_problem.hpp"
 #include "pgdx/task/task.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -31,8 +32,9 @@ struct RunSummary {
 
 class Trainer {
  public:
-  Trainer(const io::RunConfig& config, model::Model& model, const task::Task& task, optim::Optimizer& optimizer,
-          dist::Comm comm);
+  // `residual` defines what is minimised (loss/residual_operator.hpp); its model is trained.
+  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
+          optim::Optimizer& optimizer, dist::Comm comm);
 
   void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
@@ -60,9 +62,9 @@ class Trainer {
   const task::Task& task_;
   optim::Optimizer& optimizer_;
   dist::Comm comm_;
-  SupervisedProblem batch_problem_;
-  SupervisedProblem train_problem_;
-  SupervisedProblem test_problem_;
+  ResidualProblem batch_problem_;
+  ResidualProblem train_problem_;
+  ResidualProblem test_problem_;
   std::vector<std::unique_ptr<Diagnostic>> diagnostics_;
   std::vector<RecordSink*> sinks_;
   std::vector<double> theta0_, train_residual_, test_residual_;

@@ -12,7 +12,7 @@ class Regression1d final : public Task {
   explicit Regression1d(std::size_t points);
   std::string name() const override { return "regression1d"; }
   const Dataset& train() const override { return train_; }
-  bool train_is_uniform_1d_grid() const override { return true; }
+  std::vector<std::size_t> train_grid_shape() const override { return {train_.size()}; }
 
  private:
   Dataset train_;

@@ -6,16 +6,24 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/task/dataset.hpp"
 
 namespace pgdx::task {
 
 struct TaskOptions {
   std::string name = "regression1d";
-  std::size_t points = 100;          // regression1d: grid size n
+  std::size_t points = 0;            // regression1d: grid size n (100); regression2d: points per axis (40)
   std::size_t train_per_class = 100; // mnist: training digits per class (the rest is the test set)
   std::string data_dir = "data/mnist";  // mnist: the digit files (scripts/fetch_mnist.sh)
+  std::vector<std::size_t> frequency = {1, 1};  // pinn_poisson: (n, m) of u = sin(nπx) sin(mπy)
+  std::size_t interior_points = 640;  // pinn_poisson: collocation points, uniform in (0,1)²
+  std::size_t boundary_points = 40;   // pinn_poisson: a quarter on each edge, uniform along it
+  std::size_t solution_grid = 50;     // pinn_poisson: the L² error's grid is this many points per axis
+  // points = 0 → the task's default grid size.
+  void resolve_defaults();
   void validate() const;     // throws std::invalid_argument("task.<key>: …")
 };
 
@@ -30,9 +38,13 @@ class Task {
   virtual std::string name() const = 0;
   virtual const Dataset& train() const = 0;
   virtual const Dataset* test() const { return nullptr; }
-  // True when the training inputs are a uniform 1-D grid in order, so the residual's DFT is the
-  // spectral error of EXPERIMENTS.md §0.6.
-  virtual bool train_is_uniform_1d_grid() const { return false; }
+  // {n} or {nx, ny} when the training inputs are a uniform grid in order (2-D: row-major, x the
+  // slow axis), so the residual's DFT is the spectral error of EXPERIMENTS.md §0.6; else {}.
+  virtual std::vector<std::size_t> train_grid_shape() const { return {}; }
+  // How the residual is formed from the model (loss/residual_operator.hpp).
+  virtual loss::ResidualKind residual_kind() const { return loss::ResidualKind::output_minus_target; }
+  // Inputs and the exact solution there, for tasks that know it (the PINN): the L² error.
+  virtual const Dataset* reference_solution() const { return nullptr; }
   // Targets are one-hot classes: accuracy = argmax of the output vs argmax of the target.
   virtual bool classification() const { return false; }
 };

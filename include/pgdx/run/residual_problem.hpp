@@ -1,7 +1,8 @@
 #pragma once
-// The least-squares problem of a model on a batch of a data set, sharded across ranks by
-// samples: each rank evaluates its contiguous share; residuals and Jacobian rows are gathered
-// in batch order, so every rank sees identical values.
+// The least-squares problem of a residual operator (loss/residual_operator.hpp: f − y, or a PDE
+// residual) on a batch of a data set, sharded across ranks by samples: each rank evaluates its
+// contiguous share; residuals and Jacobian rows are gathered in batch order, so every rank sees
+// identical values.
 // K (gram): the structured path gathers each layer's inputs and back-propagated signals for the
 // batch (model::GramFactors, O(N·Σd) numbers) and every rank fills its block-cyclic blocks of K
 // from them; the explicit path gathers Jacobian rows instead (O(N·p)). Jᵀz is a vjp on each
@@ -9,7 +10,10 @@
 #include <vector>
 
 #include "pgdx/dist/comm.hpp"
+#include <memory>
+
 #include "pgdx/loss/mse.hpp"
+#include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/least_squares_problem.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
@@ -17,11 +21,15 @@
 
 namespace pgdx::run {
 
-class SupervisedProblem final : public optim::LeastSquaresProblem {
+class ResidualProblem final : public optim::LeastSquaresProblem {
  public:
-  SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
-                    optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
-                    long gram_distributed_min_rows = 1024);
+  ResidualProblem(loss::ResidualOperator& residual, dist::Comm comm, loss::Reduction reduction,
+                  optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
+                  long gram_distributed_min_rows = 1024);
+  // e = f − y for `model` (the supervised case).
+  ResidualProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+                  optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
+                  long gram_distributed_min_rows = 1024);
 
   // Batch = columns `indices` of `data`, in that order (indices identical on every rank).
   void set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices);
@@ -30,6 +38,7 @@ class SupervisedProblem final : public optim::LeastSquaresProblem {
   std::size_t num_params() const override { return model_.num_params(); }
   const std::vector<double>& params() const override { return model_.params(); }
   void set_params(const std::vector<double>& theta) override { model_.set_params(theta); }
+  std::size_t rows_per_sample() const { return residual_.rows_per_sample(); }
   std::size_t num_samples() const override { return batch_size_; }
   double loss_scale() const override { return loss::loss_scale(reduction_, batch_size_); }
 
@@ -43,13 +52,17 @@ class SupervisedProblem final : public optim::LeastSquaresProblem {
   bool structured() const { return structured_; }
 
  private:
+  loss::Samples local_samples() const { return {x_local_, y_local_, coefficients_local_}; }
+
+  std::unique_ptr<loss::ResidualOperator> owned_;
+  loss::ResidualOperator& residual_;
   model::Model& model_;
   dist::Comm comm_;
   loss::Reduction reduction_;
   std::size_t batch_size_ = 0;
   dist::IndexRange mine_;
-  linalg::Matrix x_local_, y_local_, f_local_, cotangent_, jt_local_, jt_full_;
-  std::vector<double> local_, gathered_;
+  linalg::Matrix x_local_, y_local_, coefficients_local_, e_local_, cotangent_, jt_local_, jt_full_;
+  std::vector<double> gathered_;
   optim::GramMode gram_mode_;
   int gram_block_;
   long gram_distributed_min_rows_;

@@ -1,4 +1,4 @@
-#include "pgdx/run/supervised_problem.hpp"
+#include "pgdx/run/residual_problem.hpp"
 
 #include <numeric>
 #include <stdexcept>
@@ -8,42 +8,57 @@
 
 namespace pgdx::run {
 
-SupervisedProblem::SupervisedProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
-                                     optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
-    : model_(model),
+ResidualProblem::ResidualProblem(loss::ResidualOperator& residual, dist::Comm comm, loss::Reduction reduction,
+                                 optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
+    : residual_(residual),
+      model_(residual.model()),
       comm_(comm),
       reduction_(reduction),
       gram_mode_(gram_mode),
       gram_block_(gram_block),
       gram_distributed_min_rows_(gram_distributed_min_rows) {}
 
-void SupervisedProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
+ResidualProblem::ResidualProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+                                 optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
+    : owned_(std::make_unique<loss::OutputMinusTarget>(model)),
+      residual_(*owned_),
+      model_(model),
+      comm_(comm),
+      reduction_(reduction),
+      gram_mode_(gram_mode),
+      gram_block_(gram_block),
+      gram_distributed_min_rows_(gram_distributed_min_rows) {}
+
+void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
   mine_ = dist::shard(batch_size_, comm_.rank(), comm_.size());
   const std::size_t d = data.x.rows();
   const std::size_t c = data.y.rows();
+  const std::size_t k = data.coefficients.rows();
+  if (k > 0 && data.coefficients.cols() != data.size())
+    throw std::invalid_argument("ResidualProblem: coefficients and inputs differ in sample count");
   x_local_.resize(d, mine_.size());
   y_local_.resize(c, mine_.size());
+  coefficients_local_.resize(k, mine_.size());
   for (std::size_t j = 0; j < mine_.size(); ++j) {
     const std::size_t sample = indices[mine_.begin + j];
-    if (sample >= data.size()) throw std::out_of_range("SupervisedProblem: sample index out of range");
+    if (sample >= data.size()) throw std::out_of_range("ResidualProblem: sample index out of range");
     std::copy(data.x.col(sample), data.x.col(sample) + d, x_local_.col(j));
     std::copy(data.y.col(sample), data.y.col(sample) + c, y_local_.col(j));
+    if (k > 0) std::copy(data.coefficients.col(sample), data.coefficients.col(sample) + k, coefficients_local_.col(j));
   }
-  model_.forget_cached_forward();
+  residual_.forget_cached_forward();
 }
 
-void SupervisedProblem::set_all(const task::Dataset& data) {
+void ResidualProblem::set_all(const task::Dataset& data) {
   std::vector<std::size_t> all(data.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
   set_batch(data, all);
 }
 
-void SupervisedProblem::residual(std::vector<double>& e) {
-  model_.forward(x_local_, f_local_);
-  local_.resize(f_local_.size());
-  for (std::size_t i = 0; i < local_.size(); ++i) local_[i] = f_local_.data()[i] - y_local_.data()[i];
-  comm_.allgatherv(local_, e);
+void ResidualProblem::residual(std::vector<double>& e) {
+  residual_.residual(local_samples(), e_local_);
+  comm_.allgatherv(e_local_.storage(), e);
 }
 
 namespace {
@@ -57,19 +72,19 @@ void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg:
 
 }  // namespace
 
-void SupervisedProblem::gram(dist::DistMatrix& k) {
+void ResidualProblem::gram(dist::DistMatrix& k) {
   if (!grid_ready_) {
     grid_ = dist::make_grid(comm_);
     grid_ready_ = true;
   }
-  const int n_rows = static_cast<int>(batch_size_ * y_local_.rows());
+  const int n_rows = static_cast<int>(batch_size_ * residual_.rows_per_sample());
   // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
   const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
   if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != gram_block_)
     k = dist::DistMatrix(grid, n_rows, n_rows, gram_block_);
 
   // Every rank asks the model the same question, so the path is the same everywhere.
-  structured_ = gram_mode_ != optim::GramMode::explicit_rows && model_.gram_factors(x_local_, factors_local_);
+  structured_ = gram_mode_ != optim::GramMode::explicit_rows && residual_.gram_factors(local_samples(), factors_local_);
   if (gram_mode_ == optim::GramMode::structured && !structured_)
     throw std::invalid_argument("optimizer.gram = \"structured\": this model has no structured Gram matrix");
   if (structured_) {
@@ -80,32 +95,32 @@ void SupervisedProblem::gram(dist::DistMatrix& k) {
       gather_columns(comm_, factors_local_.inputs[l], factors_.inputs[l]);
       gather_columns(comm_, factors_local_.signals[l], factors_.signals[l]);
     }
-    assemble_structured_gram(factors_, y_local_.rows(), k, comm_);
+    assemble_structured_gram(factors_, residual_.rows_per_sample(), k, comm_);
     return;
   }
   // J is N·p numbers: one rank writes it straight into the gathered matrix (reusing its storage);
   // several hold their own rows only until they are gathered.
   if (comm_.size() == 1) {
-    model_.jacobian_transposed(x_local_, jt_full_);
+    residual_.jacobian_transposed(local_samples(), jt_full_);
   } else {
-    model_.jacobian_transposed(x_local_, jt_local_);
+    residual_.jacobian_transposed(local_samples(), jt_local_);
     gather_columns(comm_, jt_local_, jt_full_);
     jt_local_ = linalg::Matrix();
   }
   assemble_explicit_gram(jt_full_, k, comm_);
 }
 
-void SupervisedProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {
-  const std::size_t c = y_local_.rows();
-  if (z.size() != batch_size_ * c) throw std::invalid_argument("SupervisedProblem::jt_times: z has the wrong length");
+void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {
+  const std::size_t c = residual_.rows_per_sample();
+  if (z.size() != batch_size_ * c) throw std::invalid_argument("ResidualProblem::jt_times: z has the wrong length");
   cotangent_.resize(c, mine_.size());
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());
-  model_.vjp(x_local_, cotangent_, out);
+  residual_.vjp(local_samples(), cotangent_, out);
   comm_.allreduce_sum(out.data(), out.size());
 }
 
-double SupervisedProblem::loss() {
+double ResidualProblem::loss() {
   residual(gathered_);
   const double norm = linalg::norm2(gathered_.size(), gathered_.data());
   return loss::mse_value(reduction_, norm * norm, batch_size_);

@@ -1,0 +1,73 @@
+#pragma once
+// What "the residual" of a sample is. The least-squares problem of a batch (run::ResidualProblem)
+// stacks, sample by sample, C residual entries and needs their θ-Jacobian; an operator supplies
+// both for one rank's share of the samples. Regression and classification use
+//   e_i = f(x_i; θ) − y_i                                   (OutputMinusTarget),
+// a PINN applies a differential operator to the model instead, e.g.
+//   e_i = α_i u_θ(x_i) + β_i Δu_θ(x_i) − y_i               (LaplacianResidual).
+// LM, GN and the first-order methods see only the stacked e, K = J Jᵀ and Jᵀz, so a new residual
+// needs a new operator and nothing else.
+#include <memory>
+#include <vector>
+
+#include "pgdx/linalg/matrix.hpp"
+#include "pgdx/model/gram_factors.hpp"
+#include "pgdx/model/model.hpp"
+
+namespace pgdx::model {
+class Mlp;
+}
+
+namespace pgdx::loss {
+
+using linalg::Matrix;
+
+// How a task's samples turn into residual entries.
+enum class ResidualKind {
+  output_minus_target,  // e = f(x) − y
+  laplacian,            // e = α u(x) + β Δu(x) − y, (α, β) the samples' coefficients
+};
+
+// One rank's columns of a data set: inputs, targets and per-sample operator coefficients (rows
+// of the task's choosing; empty for OutputMinusTarget).
+struct Samples {
+  const Matrix& x;             // d × n
+  const Matrix& y;             // C × n
+  const Matrix& coefficients;  // k × n
+};
+
+class ResidualOperator {
+ public:
+  virtual ~ResidualOperator() = default;
+  virtual model::Model& model() = 0;
+  virtual std::size_t rows_per_sample() const = 0;  // C
+  virtual void residual(const Samples& s, Matrix& e) = 0;  // C × n
+  // grad (p) = Jᵀ c for a cotangent c (C × n) of e.
+  virtual void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) = 0;
+  // jt (p × N), column i·C + c = ∂e_c(sample i)/∂θ.
+  virtual void jacobian_transposed(const Samples& s, Matrix& jt) = 0;
+  // Factors of K without J (model/gram_factors.hpp), when the residual's Jacobian is the model's.
+  virtual bool gram_factors(const Samples& /*s*/, model::GramFactors& /*out*/) { return false; }
+  // Call after changing a sample matrix's contents in place (caches key on its address).
+  virtual void forget_cached_forward() = 0;
+};
+
+// e = f(x; θ) − y: J is the model's Jacobian, so the structured Gram path applies.
+class OutputMinusTarget final : public ResidualOperator {
+ public:
+  explicit OutputMinusTarget(model::Model& model) : model_(model) {}
+  model::Model& model() override { return model_; }
+  std::size_t rows_per_sample() const override { return model_.output_dim(); }
+  void residual(const Samples& s, Matrix& e) override;
+  void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) override;
+  void jacobian_transposed(const Samples& s, Matrix& jt) override;
+  bool gram_factors(const Samples& s, model::GramFactors& out) override;
+  void forget_cached_forward() override { model_.forget_cached_forward(); }
+
+ private:
+  model::Model& model_;
+};
+
+std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Mlp& mlp);
+
+}  // namespace pgdx::loss

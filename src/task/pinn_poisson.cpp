@@ -1,0 +1,57 @@
+#include "pgdx/task/pinn_poisson.hpp"
+
+#include <cmath>
+
+#include "pgdx/util/rng.hpp"
+
+namespace pgdx::task {
+
+PinnPoisson::PinnPoisson(std::size_t n, std::size_t m, std::size_t interior, std::size_t boundary,
+                         std::size_t grid, std::uint64_t seed)
+    : n_(n), m_(m) {
+  const std::size_t total = interior + boundary;
+  train_.x.resize(2, total);
+  train_.y.resize(1, total);
+  train_.coefficients.resize(2, total);
+  Rng rng(seed, Stream::data);
+  for (std::size_t j = 0; j < interior; ++j) {
+    const double x = rng.uniform(), y = rng.uniform();
+    train_.x(0, j) = x;
+    train_.x(1, j) = y;
+    train_.y(0, j) = -source(x, y);
+    train_.coefficients(0, j) = 0.0;
+    train_.coefficients(1, j) = 1.0;
+  }
+  const std::size_t per_edge = boundary / 4;
+  for (std::size_t i = 0; i < boundary; ++i) {
+    const std::size_t j = interior + i;
+    const double t = rng.uniform();
+    const std::size_t edge = i / per_edge;  // 0: y = 0, 1: x = 1, 2: y = 1, 3: x = 0
+    train_.x(0, j) = edge == 0 || edge == 2 ? t : (edge == 1 ? 1.0 : 0.0);
+    train_.x(1, j) = edge == 1 || edge == 3 ? t : (edge == 2 ? 1.0 : 0.0);
+    train_.y(0, j) = 0.0;
+    train_.coefficients(0, j) = 1.0;
+    train_.coefficients(1, j) = 0.0;
+  }
+  reference_.x.resize(2, grid * grid);
+  reference_.y.resize(1, grid * grid);
+  const double spacing = grid > 1 ? 1.0 / static_cast<double>(grid - 1) : 0.0;
+  for (std::size_t a = 0; a < grid; ++a)
+    for (std::size_t b = 0; b < grid; ++b) {
+      const std::size_t j = a * grid + b;
+      reference_.x(0, j) = static_cast<double>(a) * spacing;
+      reference_.x(1, j) = static_cast<double>(b) * spacing;
+      reference_.y(0, j) = exact(reference_.x(0, j), reference_.x(1, j));
+    }
+}
+
+double PinnPoisson::exact(double x, double y) const {
+  return std::sin(static_cast<double>(n_) * M_PI * x) * std::sin(static_cast<double>(m_) * M_PI * y);
+}
+
+double PinnPoisson::source(double x, double y) const {
+  const double k2 = static_cast<double>(n_ * n_ + m_ * m_) * M_PI * M_PI;
+  return k2 * exact(x, y);
+}
+
+}  // namespace pgdx::task

@@ -1,20 +1,37 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 
 Draws one of the paper's figures from a folder of pgdx run files (`collect RUN_DIR -o OUT.csv`
-writes a table of the runs instead: OUT.csv and OUT.h5). Bad input (missing folder,
+writes a table of the runs instead: OUT.csv and OUT.h5). fig4 and fig9 print the PNG path and then
+a Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
 no run files, a truncated or foreign file, an unwritable output) is reported as ONE line on
 stderr with exit code 2, so scripts and job logs stay readable.
 """
 import argparse
 import sys
 
-from . import collect, fig3_spectral, seed_bands
+from . import collect, fig3_spectral, fig4_pinn, fig9_spectral2d, seed_bands
+from .panels import Table
 from .runs import RunFileError
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
 
 # One entry per figure: subcommand -> (draw(run_dir, out_png, **options), help text[, options]),
 # options being ((flags, argparse keyword arguments incl. dest), ...) passed on to draw by dest.
+# A draw that returns a panels.Table has it printed after the output path.
 FIGURES = {
     "fig3": (fig3_spectral.draw, "Fig. 3: residual Fourier-mode errors per optimizer (1-D regression)"),
+    "fig4": (fig4_pinn.draw, "Fig. 4: PINN Poisson training loss and relative L2 error vs iteration, one column "
+             "per optimizer, one curve per frequency (n,m); prints the final values"),
+    "fig9": (fig9_spectral2d.draw, "Fig. 9: residual radial-shell errors e_m per optimizer (2-D regression, "
+             "regression2d); prints the final shell errors",
+             ((("--shells",), dict(dest="shells", type=positive_int, default=fig9_spectral2d.SHELLS, metavar="K",
+                                   help=f"number of shells m = 0…K-1 to draw (default {fig9_spectral2d.SHELLS})")),)),
     "collect": (collect.write_tables, "table of a sweep's runs, one row per run file: OUT.csv plus OUT.h5 "
                 "(one dataset per column under /runs/)"),
     "seed-bands": (seed_bands.draw, "median and min-max band over seeds of a history quantity vs step, "
@@ -43,7 +60,7 @@ def main(argv=None) -> int:
     draw, _, *options = FIGURES[args.figure]
     extra = {kwargs["dest"]: getattr(args, kwargs["dest"]) for _, kwargs in (options[0] if options else ())}
     try:
-        draw(args.run_dir, args.output, **extra)
+        result = draw(args.run_dir, args.output, **extra)
     except RunFileError as e:
         print(f"postprocess {args.figure}: error: {e}", file=sys.stderr)
         return 2
@@ -52,6 +69,8 @@ def main(argv=None) -> int:
         print(f"postprocess {args.figure}: error: {message}", file=sys.stderr)
         return 2
     print(args.output)
+    if isinstance(result, Table):
+        print("\n".join(result.lines()))
     return 0
 
 

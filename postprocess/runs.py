@@ -8,6 +8,7 @@ prints that line and exits with code 2 instead of showing a traceback.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import pathlib
 import tomllib
 
@@ -16,8 +17,10 @@ import numpy as np
 
 FORMAT = "pgdx-run"
 SUPPORTED_VERSIONS = (1,)
-# Written by every run (docs/hdf5-layout.md); /spectral/* exists only for tasks with a 1-D grid.
+# Written by every run (docs/hdf5-layout.md); /spectral/* exists only for tasks on a grid:
+# fft_error/modes for the 1-D grid (regression1d), fft_error_2d/shells/grid_shape for 2-D (regression2d).
 REQUIRED_DATASETS = ("init/params", "history/step", "history/train_loss")
+SPECTRUM_2D_DATASETS = ("spectral/grid_shape", "spectral/shells", "spectral/step")
 
 
 class RunFileError(Exception):
@@ -30,8 +33,27 @@ def _error(path, problem) -> RunFileError:
 
 
 @dataclasses.dataclass
+class Spectrum2D:
+    """The 2-D residual spectrum of a regression2d run (EXPERIMENTS.md §0.6)."""
+
+    grid_shape: tuple  # (nx, ny); sample j = a·ny + b lies at x = a/(nx−1), y = b/(ny−1)
+    shells: np.ndarray  # (M,) int64 radial shell numbers m
+    step: np.ndarray  # (S,) int64
+    shell_error: np.ndarray  # (S, M): e_m, the mean of E_{k,l} over shell m
+
+
+@dataclasses.dataclass
+class FullSpectrum2D:
+    """/spectral_full of a regression2d run: every E_{k,l}, at a coarser cadence."""
+
+    step: np.ndarray  # (S2,) int64
+    error: np.ndarray  # (S2, nx, ny): E_{k,l} = |FFT2(r)_{k,l}| / n, unshifted (numpy's fft2 order)
+
+
+@dataclasses.dataclass
 class Run:
-    """One run file, fully read into memory (the files are small)."""
+    """One run file, read into memory when loaded (the files are small), except the 2-D spectra,
+    which are read on first use so that loading a large sweep for a table stays cheap."""
 
     path: pathlib.Path
     attrs: dict  # root attributes as str / int / float
@@ -41,6 +63,24 @@ class Run:
     spectral_modes: np.ndarray  # (M,) int64
     fft_error: np.ndarray  # (S, M)
     init_params: np.ndarray  # (p,)
+
+    @functools.cached_property
+    def spectrum_2d(self) -> Spectrum2D | None:
+        """The 2-D spectrum, read on first use (other figures never need it); None when the
+        file has no /spectral/fft_error_2d, i.e. is not a regression2d run."""
+        return _with_file(self.path, _read_spectrum_2d)
+
+    @functools.cached_property
+    def full_spectrum_2d(self) -> FullSpectrum2D | None:
+        """/spectral_full, read on first use (it is nx·ny values per row); None when absent."""
+        spectrum = self.spectrum_2d
+        if spectrum is None:
+            return None
+        return _with_file(self.path, functools.partial(_read_full_spectrum_2d, grid_shape=spectrum.grid_shape))
+
+    @property
+    def task(self) -> str:
+        return self.attrs.get("task", self.config.get("task", {}).get("name", "?"))
 
     @property
     def name(self) -> str:
@@ -102,6 +142,50 @@ def _read(path: pathlib.Path, f: h5py.File) -> Run:
     return run
 
 
+def _dataset(path, f: h5py.File, name: str) -> np.ndarray:
+    if not isinstance(f.get(name), h5py.Dataset):
+        raise _error(path, f"dataset /{name} is missing")
+    return f[name][()]
+
+
+def _read_spectrum_2d(path: pathlib.Path, f: h5py.File) -> Spectrum2D | None:
+    """/spectral/fft_error_2d with its grid shape, shells and steps, checked against each other."""
+    if "spectral/fft_error_2d" not in f:
+        return None
+    grid, shells, step, error = (_dataset(path, f, n) for n in SPECTRUM_2D_DATASETS + ("spectral/fft_error_2d",))
+    if grid.shape != (2,) or np.any(grid < 1):
+        raise _error(path, f"/spectral/grid_shape is {grid.tolist()}, expected [nx, ny]")
+    nx, ny = (int(v) for v in grid)
+    if error.ndim != 2 or error.shape[1] != shells.size:
+        # Mislabelled columns would silently plot the wrong shells.
+        raise _error(path, f"/spectral/fft_error_2d has shape {error.shape} "
+                           f"but /spectral/shells has {shells.size} entries")
+    return Spectrum2D(grid_shape=(nx, ny), shells=shells, step=step, shell_error=error)
+
+
+def _read_full_spectrum_2d(path: pathlib.Path, f: h5py.File, grid_shape) -> FullSpectrum2D | None:
+    if "spectral_full/fft_error_2d" not in f:
+        return None
+    nx, ny = grid_shape
+    step, full = _dataset(path, f, "spectral_full/step"), _dataset(path, f, "spectral_full/fft_error_2d")
+    if full.ndim != 2 or full.shape[1] != nx * ny:
+        raise _error(path, f"/spectral_full/fft_error_2d has shape {full.shape}, expected (S, {nx * ny}) "
+                           f"for the {nx}x{ny} grid")
+    return FullSpectrum2D(step=step, error=full.reshape(full.shape[0], nx, ny))  # row-major: k over x, l over y
+
+
+def _with_file(path: pathlib.Path, read):
+    """read(path, open file), with every h5py failure turned into a one-line RunFileError."""
+    try:
+        with h5py.File(path, "r") as f:
+            return read(path, f)
+    except RunFileError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
+        # h5py reports a non-HDF5 or truncated file as OSError when opening or reading.
+        raise _error(path, f"cannot be read as a pgdx run file, not HDF5 or truncated? ({e})") from None
+
+
 def load_run(path) -> Run:
     """Read one run file; any problem with it raises RunFileError naming the file."""
     path = pathlib.Path(path)
@@ -109,14 +193,7 @@ def load_run(path) -> Run:
         raise _error(path, "no such file")
     if not path.is_file():
         raise _error(path, "not a file")
-    try:
-        with h5py.File(path, "r") as f:
-            return _read(path, f)
-    except RunFileError:
-        raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
-        # h5py reports a non-HDF5 or truncated file as OSError when opening or reading.
-        raise _error(path, f"cannot be read as a pgdx run file, not HDF5 or truncated? ({e})") from None
+    return _with_file(path, _read)
 
 
 def find_runs(run_dir) -> list[pathlib.Path]:

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .collect import SEED_KEYS, group_bands, swept_keys  # noqa: E402
-from .fig3_spectral import NAMES, ORDER  # noqa: E402
+from .panels import NAMES, ORDER  # noqa: E402
 from .runs import Run, load_runs  # noqa: E402
 
 BASE_KEYS = ("optimizer", "mu")

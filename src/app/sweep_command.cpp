@@ -98,7 +98,7 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
               spec.count(), todo.size(), args.jobs, args.ranks, args.ranks == 1 ? "" : "s", out.c_str());
   std::fflush(stdout);
   std::map<pid_t, long> running;
-  std::size_t next = 0, done = 0, failures = 0;
+  std::size_t next = 0, done = 0, failures = 0, diverged = 0;
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < args.jobs) {
       const long k = todo[next++];
@@ -116,11 +116,12 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
     const std::string status = point_status(out, spec.point_name(k));
     const bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
     if (!ok || !finished(status)) ++failures;
+    if (status == "diverged") ++diverged;  // finished, but a user should not miss it
     std::printf("[%zu/%zu] point %ld %s: %s%s\n", done, todo.size(), k, spec.point_name(k).c_str(), status.c_str(),
                 ok ? "" : " (non-zero exit; see logs/)");
     std::fflush(stdout);
   }
-  std::printf("sweep finished: %zu run, %zu not completed\n", done, failures);
+  std::printf("sweep finished: %zu run, %zu failed, %zu diverged\n", done, failures, diverged);
   return failures == 0 ? 0 : 1;
 }
 

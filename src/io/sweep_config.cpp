@@ -24,9 +24,24 @@ std::string literal(const toml::node& node) {
   return os.str();
 }
 
-// Leaves of the sweep table: key path → list of values.
+// A value's name inside a file name: quotes and brackets dropped, array items joined by 'x'
+// ([3, 3] → 3x3), anything else unusual replaced.
+std::string label(const toml::node& node) {
+  if (const toml::array* items = node.as_array()) {
+    std::string text;
+    for (const toml::node& item : *items) text += (text.empty() ? "" : "x") + label(item);
+    return text;
+  }
+  std::string text = node.is_string() ? *node.value<std::string>() : literal(node);
+  for (char& c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-')) c = '_';
+  return text;
+}
+
+// Leaves of the sweep table: key path → list of values. A list of inline tables is one axis whose
+// every entry sets several keys together (linked values, e.g. each optimizer with its own rate).
 void collect(const toml::table& table, const std::string& prefix, const std::string& file,
-             std::vector<std::string>& keys, std::vector<std::vector<std::string>>& values) {
+             std::vector<std::string>& keys, std::vector<std::vector<SweepValue>>& values) {
   for (const auto& [k, node] : table) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (const toml::table* sub = node.as_table()) {
@@ -36,19 +51,28 @@ void collect(const toml::table& table, const std::string& prefix, const std::str
     const toml::array* list = node.as_array();
     if (!list || list->empty())
       throw ConfigError(file, "sweep." + key, "expected a non-empty list of values");
-    std::vector<std::string> texts;
-    for (const toml::node& item : *list) texts.push_back(literal(item));
+    std::vector<SweepValue> axis;
+    for (const toml::node& item : *list) {
+      SweepValue value;
+      if (const toml::table* linked = item.as_table()) {
+        // Label: the entry's `name` first (it says most), then the other values in key order.
+        if (const toml::node* name = linked->get("name")) value.label = label(*name);
+        for (const auto& [sub_key, sub_node] : *linked) {
+          if (sub_node.is_table())
+            throw ConfigError(file, "sweep." + key, "a linked entry must set plain keys, not a table");
+          value.assignments.push_back(key + "." + std::string(sub_key.str()) + "=" + literal(sub_node));
+          if (sub_key.str() != "name") value.label += (value.label.empty() ? "" : "_") + label(sub_node);
+        }
+        if (value.assignments.empty()) throw ConfigError(file, "sweep." + key, "a linked entry is empty");
+      } else {
+        value.assignments.push_back(key + "=" + literal(item));
+        value.label = label(item);
+      }
+      axis.push_back(value);
+    }
     keys.push_back(key);
-    values.push_back(texts);
+    values.push_back(axis);
   }
-}
-
-// Value text for a file name: quotes dropped, anything unusual replaced.
-std::string file_safe(std::string text) {
-  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'')) text = text.substr(1, text.size() - 2);
-  for (char& c : text)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-')) c = '_';
-  return text;
 }
 
 }  // namespace
@@ -59,29 +83,35 @@ std::size_t SweepSpec::count() const {
   return n;
 }
 
-std::vector<std::string> SweepSpec::point_overrides(std::size_t k) const {
-  std::vector<std::string> out(keys_.size());
+std::vector<const SweepValue*> SweepSpec::point_values(std::size_t k) const {
+  std::vector<const SweepValue*> out(keys_.size());
   for (std::size_t i = keys_.size(); i-- > 0;) {
-    out[i] = keys_[i] + "=" + values_[i][k % values_[i].size()];
+    out[i] = &values_[i][k % values_[i].size()];
     k /= values_[i].size();
   }
   return out;
 }
 
+std::vector<std::string> SweepSpec::point_overrides(std::size_t k) const {
+  std::vector<std::string> out;
+  for (const SweepValue* value : point_values(k))
+    out.insert(out.end(), value->assignments.begin(), value->assignments.end());
+  return out;
+}
+
 std::string SweepSpec::point_name(std::size_t k) const {
   std::string name = prefix_;
-  for (const std::string& o : point_overrides(k)) {
-    const auto eq = o.find('=');
-    name += "__" + o.substr(0, eq) + "-" + file_safe(o.substr(eq + 1));
-  }
+  const auto values = point_values(k);
+  for (std::size_t i = 0; i < keys_.size(); ++i) name += "__" + keys_[i] + "-" + values[i]->label;
   return name;
 }
 
 std::string SweepSpec::stem() const { return std::filesystem::path(file_).stem().string(); }
 
 RunConfig SweepSpec::point_config(std::size_t k) const {
-  std::vector<std::string> overrides = common_overrides_;
-  for (const std::string& o : point_overrides(k)) overrides.push_back(o);
+  // The point's values first, so a --set of a key inside a linked entry still wins.
+  std::vector<std::string> overrides = point_overrides(k);
+  for (const std::string& o : common_overrides_) overrides.push_back(o);
   overrides.push_back("run.name=\"" + point_name(k) + "\"");
   try {
     return parse_run_config(base_toml_, file_, overrides);
@@ -105,7 +135,15 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ov
     bool swept = false;
     for (std::size_t i = 0; i < spec.keys_.size(); ++i)
       if (spec.keys_[i] == key) {  // a --set of a swept key: its list becomes that one value
-        spec.values_[i] = {o.substr(o.find('=') + 1)};
+        const std::string text = o.substr(o.find('=') + 1);
+        SweepValue value{{o}, text};
+        try {
+          const toml::table parsed = toml::parse("v = " + text);
+          value.label = label(*parsed.get("v"));
+        } catch (const toml::parse_error&) {
+          value.label = label(toml::value<std::string>(text));
+        }
+        spec.values_[i] = {value};
         swept = true;
       }
     if (!swept) spec.common_overrides_.push_back(o);

@@ -48,6 +48,7 @@ void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std
     if (k > 0) std::copy(data.coefficients.col(sample), data.coefficients.col(sample) + k, coefficients_local_.col(j));
   }
   residual_.forget_cached_forward();
+  ++state_;
 }
 
 void ResidualProblem::set_all(const task::Dataset& data) {
@@ -96,6 +97,7 @@ void ResidualProblem::gram(dist::DistMatrix& k) {
       gather_columns(comm_, factors_local_.signals[l], factors_.signals[l]);
     }
     assemble_structured_gram(factors_, residual_.rows_per_sample(), k, comm_);
+    gram_state_ = state_;
     return;
   }
   // J is N·p numbers: one rank writes it straight into the gathered matrix (reusing its storage);
@@ -108,11 +110,24 @@ void ResidualProblem::gram(dist::DistMatrix& k) {
     jt_local_ = linalg::Matrix();
   }
   assemble_explicit_gram(jt_full_, k, comm_);
+  gram_state_ = state_;
 }
 
 void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {
   const std::size_t c = residual_.rows_per_sample();
   if (z.size() != batch_size_ * c) throw std::invalid_argument("ResidualProblem::jt_times: z has the wrong length");
+  // After gram(), every rank holds the whole batch's J (or its factors): Jᵀz from it is one sum in
+  // one order, the same for any rank count. A sum of per-rank vjps would be rounded differently,
+  // and ill-conditioned LM/GN steps amplify that difference (docs/architecture.md).
+  if (gram_state_ == state_) {
+    if (structured_) {
+      model::gradient_from_factors(factors_, c, z.data(), out);
+    } else {
+      out.resize(jt_full_.rows());
+      linalg::gemv(linalg::Op::none, 1.0, jt_full_, z.data(), 0.0, out.data());
+    }
+    return;
+  }
   cotangent_.resize(c, mine_.size());
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());

@@ -185,3 +185,21 @@ TEST_CASE("mlp initialisations have the documented bounds and scale", "[model][i
     CHECK(a.params() != c.params());
   }
 }
+
+TEST_CASE("J^T z from the Gram factors equals the model's vjp", "[model]") {
+  Rng rng(12, Stream::test);
+  for (const Case& c : {Case{model::Activation::tanh, {3, 6, 4}, true}, Case{model::Activation::relu, {5, 7, 3, 2}, true},
+                        Case{model::Activation::quadratic, {4, 5, 3}, false}}) {
+    model::Mlp m = make_mlp(c, 8);
+    const Matrix x = inputs(c.layers.front(), 9, rng);
+    const std::size_t outputs = c.layers.back();
+    Matrix z = test::random_matrix(outputs, 9, rng);
+    model::GramFactors factors;
+    REQUIRE(m.gram_factors(x, factors));
+    std::vector<double> from_factors, from_vjp;
+    model::gradient_from_factors(factors, outputs, z.data(), from_factors);
+    m.vjp(x, z, from_vjp);
+    REQUIRE(from_factors.size() == m.num_params());
+    CHECK(test::relative_difference(from_factors, from_vjp) < 1e-13);
+  }
+}

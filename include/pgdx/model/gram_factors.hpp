@@ -17,4 +17,10 @@ struct GramFactors {
   double bias_term = 1.0;               // β
 };
 
+// Jᵀz from the factors: ∂/∂W_l = G_l diag(z) Ãₗᵀ (Ã_l repeats sample i's column for its C rows),
+// ∂/∂b_l = G_l z, in the dense-layer θ layout (layer by layer: W_l row-major out × in, then b_l if
+// β = 1). One product over all N rows, so the result does not depend on how samples were sharded.
+void gradient_from_factors(const GramFactors& factors, std::size_t outputs, const double* z,
+                           std::vector<double>& grad);
+
 }  // namespace pgdx::model

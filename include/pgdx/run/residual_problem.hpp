@@ -37,7 +37,10 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
 
   std::size_t num_params() const override { return model_.num_params(); }
   const std::vector<double>& params() const override { return model_.params(); }
-  void set_params(const std::vector<double>& theta) override { model_.set_params(theta); }
+  void set_params(const std::vector<double>& theta) override {
+    model_.set_params(theta);
+    ++state_;
+  }
   std::size_t rows_per_sample() const { return residual_.rows_per_sample(); }
   std::size_t num_samples() const override { return batch_size_; }
   double loss_scale() const override { return loss::loss_scale(reduction_, batch_size_); }
@@ -70,6 +73,9 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   std::shared_ptr<const dist::BlacsGrid> grid_;  // created at the first gram() (a collective)
   bool grid_ready_ = false;
   model::GramFactors factors_local_, factors_;
+  // θ/batch generation: gram() remembers it, so jt_times() knows whether the gathered J (or
+  // factors) still describe the current Jacobian.
+  std::uint64_t state_ = 0, gram_state_ = ~std::uint64_t{0};
 };
 
 }  // namespace pgdx::run

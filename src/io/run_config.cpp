@@ -292,6 +292,10 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   if (c.task.name == "pinn_poisson" && c.model.activation == model::Activation::relu)
     r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
                                "identity, not relu");
+  if (task::residual_kind(c.task) != loss::ResidualKind::output_minus_target &&
+      c.optimizer.gram == optim::GramMode::structured)
+    r.fail("optimizer.gram", "task " + c.task.name + " has a PDE residual, whose Gram matrix has no layer structure: "
+                             "use explicit or auto");
   const std::size_t train_size = task::training_set_size(c.task);
   if (c.run.batch_size > train_size)
     r.fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");

@@ -12,7 +12,13 @@
 namespace pgdx::io {
 namespace {
 
+// TOML text of a value, without spaces (so `--list` lines split on blanks).
 std::string literal(const toml::node& node) {
+  if (const toml::array* items = node.as_array()) {
+    std::string text = "[";
+    for (const toml::node& item : *items) text += (text.size() > 1 ? "," : "") + literal(item);
+    return text + "]";
+  }
   if (node.is_floating_point()) {
     std::string text = shortest(*node.value<double>());
     // keep it a TOML float (1e-05 is one; "10" would become an integer)

@@ -53,7 +53,9 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
     plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
   plan.residual_rows = plan.batch * plan.outputs;
   plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn;
-  plan.structured = c.optimizer.gram != optim::GramMode::explicit_rows;  // every MLP has the structure
+  // Every MLP's f − y has the structure; a PDE residual does not (loss/residual_operator.hpp).
+  plan.structured = c.optimizer.gram != optim::GramMode::explicit_rows &&
+                    task::residual_kind(c.task) == loss::ResidualKind::output_minus_target;
   plan.distributed_gram =
       ranks > 1 && static_cast<long>(plan.residual_rows) >= c.optimizer.gram_distributed_min_rows;
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "pgdx/task/grid.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::task {
@@ -33,16 +34,9 @@ PinnPoisson::PinnPoisson(std::size_t n, std::size_t m, std::size_t interior, std
     train_.coefficients(0, j) = 1.0;
     train_.coefficients(1, j) = 0.0;
   }
-  reference_.x.resize(2, grid * grid);
-  reference_.y.resize(1, grid * grid);
-  const double spacing = grid > 1 ? 1.0 / static_cast<double>(grid - 1) : 0.0;
-  for (std::size_t a = 0; a < grid; ++a)
-    for (std::size_t b = 0; b < grid; ++b) {
-      const std::size_t j = a * grid + b;
-      reference_.x(0, j) = static_cast<double>(a) * spacing;
-      reference_.x(1, j) = static_cast<double>(b) * spacing;
-      reference_.y(0, j) = exact(reference_.x(0, j), reference_.x(1, j));
-    }
+  reference_.x = uniform_grid_2d(grid);
+  reference_.y.resize(1, reference_.x.cols());
+  for (std::size_t j = 0; j < reference_.x.cols(); ++j) reference_.y(0, j) = exact(reference_.x(0, j), reference_.x(1, j));
 }
 
 double PinnPoisson::exact(double x, double y) const {

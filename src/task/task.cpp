@@ -38,6 +38,10 @@ std::size_t training_set_size(const TaskOptions& options) {
   return options.points;
 }
 
+loss::ResidualKind residual_kind(const TaskOptions& options) {
+  return options.name == "pinn_poisson" ? loss::ResidualKind::laplacian : loss::ResidualKind::output_minus_target;
+}
+
 std::unique_ptr<Task> make_task(const TaskOptions& options, std::uint64_t seed) {
   if (options.name == "mnist") return std::make_unique<Mnist>(options.data_dir, options.train_per_class, seed);
   if (options.name == "regression2d") return std::make_unique<Regression2d>(options.points);

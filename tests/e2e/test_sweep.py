@@ -1,11 +1,12 @@
 """pgdx sweep: grid size and order, task ids, bad values rejected before any task runs, --status
 on a folder with a killed, a diverged and a missing point, and --local re-running only those."""
 import os
+import shutil
 import subprocess
 
 import h5py
 
-from conftest import PGDX, SOURCE_DIR, run_pgdx
+from conftest import MPIEXEC, PGDX, SOURCE_DIR, run_pgdx
 
 SMOKE = SOURCE_DIR / "jobs" / "smoke_sweep.toml"
 
@@ -22,6 +23,25 @@ def test_list_order_is_keys_by_name_last_fastest():
     assert [line.split()[2:] for line in lines] == [
         ["optimizer.name='sgd'", "run.seed=0"], ["optimizer.name='sgd'", "run.seed=1"],
         ["optimizer.name='lm'", "run.seed=0"], ["optimizer.name='lm'", "run.seed=1"]]
+
+
+def test_linked_entries_set_their_keys_together_and_arrays_name_their_items(tmp_path):
+    fig4 = SOURCE_DIR / "jobs" / "fig4_pinn_poisson.toml"
+    lines = run_pgdx(["sweep", fig4, "--list"], check=True).stdout.splitlines()
+    assert len(lines) == 9  # 3 linked optimizer entries x 3 frequencies, not 3 x 3 x 3 x 3
+    assert lines[8].split()[1:] == ["fig4_pinn_poisson__optimizer-lm_0.1_0.1__task.frequency-3x3",
+                                    "optimizer.lr=0.1", "optimizer.mu=0.1", "optimizer.name='lm'",
+                                    "task.frequency=[3,3]"]
+    # a --set of a key inside the linked entries wins over every entry's value
+    run_pgdx(["sweep", fig4, "--task-id", 4, "--set", "optimizer.lr=0.5", "--set", "run.steps=2", "--out", tmp_path,
+              "--quiet"], check=True)
+    with h5py.File(tmp_path / "fig4_pinn_poisson__optimizer-adam_0.01__task.frequency-2x2.h5", "r") as f:
+        assert "lr = 0.5" in f.attrs["config"] and "name = 'adam'" in f.attrs["config"]
+        assert "frequency = [ 2, 2 ]" in f.attrs["config"]
+    bad = tmp_path / "nested.toml"
+    bad.write_text(fig4.read_text().replace('{ name = "sgd", lr = 1e-3 }', '{ name = "sgd", lr = { x = 1 } }'))
+    result = run_pgdx(["sweep", bad, "--count"])
+    assert result.returncode == 2 and "sweep.optimizer" in result.stderr and "not a table" in result.stderr
 
 
 def test_every_task_id_writes_its_point_and_out_of_range_ids_exit_2(tmp_path):
@@ -89,3 +109,18 @@ def test_submit_splits_arrays_larger_than_max_array_size(tmp_path):
     assert "--array=0-3" in arrays[0] and "PGDX_TASK_OFFSET=12" in arrays[3] and "--array=0-2" in arrays[3]
     post = [line for line in result.stderr.splitlines() if "postprocess.sbatch" in line]
     assert len(post) == 1 and "--dependency=afterok:DRYRUN:DRYRUN:DRYRUN:DRYRUN" in post[0]
+
+
+def test_local_points_run_side_by_side_are_not_bound_to_the_same_cores(tmp_path):
+    """Each mpirun binds from core 0 up; with -j > 1 the launcher must unbind them."""
+    record = tmp_path / "argv.txt"
+    wrapper = tmp_path / "mpirun_wrapper.sh"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {record}\nexec {shutil.which(MPIEXEC) or MPIEXEC} "$@"\n')
+    wrapper.chmod(0o755)
+    env = {**os.environ, "PGDX_MPIEXEC": str(wrapper)}
+    for jobs in ("1", "2"):
+        subprocess.run([PGDX, "sweep", str(SMOKE), "--local", "-j", jobs, "--out", str(tmp_path / jobs),
+                        "--set", "run.steps=2"], env=env, check=True, capture_output=True)
+    lines = record.read_text().splitlines()
+    assert len(lines) == 8
+    assert sum("--bind-to none" in line for line in lines) == 4  # exactly the -j 2 launches

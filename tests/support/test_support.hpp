@@ -50,6 +50,33 @@ inline double max_abs(const std::vector<double>& a) {
   return m;
 }
 
+// Central difference (F(θ + hv) − F(θ − hv)) / 2h, where `set(θ)` installs parameters and
+// `evaluate()` returns F as a vector; θ is restored afterwards.
+template <class Set, class Evaluate>
+std::vector<double> central_difference(const std::vector<double>& theta, const std::vector<double>& v, double h,
+                                       Set set, Evaluate evaluate) {
+  std::vector<double> plus = theta, minus = theta;
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    plus[i] += h * v[i];
+    minus[i] -= h * v[i];
+  }
+  set(plus);
+  const std::vector<double> fp = evaluate();
+  set(minus);
+  const std::vector<double> fm = evaluate();
+  set(theta);
+  std::vector<double> out(fp.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = (fp[i] - fm[i]) / (2 * h);
+  return out;
+}
+
+// The unit vector e_q of length n.
+inline std::vector<double> unit_vector(std::size_t n, std::size_t q) {
+  std::vector<double> e(n, 0.0);
+  e[q] = 1.0;
+  return e;
+}
+
 inline double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
   return max_abs_diff(a, b) / std::max(max_abs(b), 1e-300);
 }

@@ -141,6 +141,9 @@ TEST_CASE("PINN and 2-D regression keys are checked", "[config]") {
   CHECK(with_pinn("model.activation=relu") ==
         "job.toml: key 'model.activation': task pinn_poisson takes second derivatives of the model: use tanh, "
         "quadratic or identity, not relu");
+  CHECK(with_pinn("optimizer.gram=structured") ==
+        "job.toml: key 'optimizer.gram': task pinn_poisson has a PDE residual, whose Gram matrix has no layer "
+        "structure: use explicit or auto");
   CHECK(error_of(kValid, {"task.name=regression2d"}) ==
         "job.toml: key 'model.layers': task regression2d needs 2 inputs and 1 output");
   std::string no_points = kValid;

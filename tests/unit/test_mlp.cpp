@@ -38,21 +38,13 @@ Matrix inputs(std::size_t d, std::size_t n, Rng& rng) {
 
 // Central difference of F along direction v: (F(θ + hv) − F(θ − hv)) / 2h.
 std::vector<double> fd_directional(model::Mlp& m, const Matrix& x, const std::vector<double>& v, double h) {
-  const std::vector<double> theta = m.params();
-  std::vector<double> plus = theta, minus = theta;
-  for (std::size_t i = 0; i < theta.size(); ++i) {
-    plus[i] += h * v[i];
-    minus[i] -= h * v[i];
-  }
-  Matrix fp, fm;
-  m.set_params(plus);
-  m.forward(x, fp);
-  m.set_params(minus);
-  m.forward(x, fm);
-  m.set_params(theta);
-  std::vector<double> out(fp.size());
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = (fp.data()[i] - fm.data()[i]) / (2 * h);
-  return out;
+  return test::central_difference(
+      m.params(), v, h, [&](const std::vector<double>& t) { m.set_params(t); },
+      [&] {
+        Matrix f;
+        m.forward(x, f);
+        return f.storage();
+      });
 }
 
 std::vector<Case> all_cases() {

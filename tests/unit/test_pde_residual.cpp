@@ -125,28 +125,22 @@ TEST_CASE("θ-Jacobian of u and Δu agrees with central differences in θ", "[pd
     laplacian.jacobian_transposed(x, alpha.data(), beta.data(), jt);
     REQUIRE(jt.rows() == p);
     REQUIRE(jt.cols() == n);
-    auto value = [&](const std::vector<double>& theta) {
-      net.set_params(theta);
+    auto set = [&](const std::vector<double>& theta) { net.set_params(theta); };
+    auto value = [&] {
       Matrix u, lap;
       laplacian.evaluate(x, u, lap);
       std::vector<double> out(n);
       for (std::size_t j = 0; j < n; ++j) out[j] = alpha[j] * u(0, j) + beta[j] * lap(0, j);
       return out;
     };
-    const std::vector<double> theta0 = net.params();
     std::vector<double> analytic, numeric;
-    const double h = 1e-5;
     for (std::size_t q = 0; q < p; ++q) {
-      std::vector<double> plus = theta0, minus = theta0;
-      plus[q] += h;
-      minus[q] -= h;
-      const auto fp = value(plus), fm = value(minus);
+      const auto column = test::central_difference(net.params(), test::unit_vector(p, q), 1e-5, set, value);
       for (std::size_t j = 0; j < n; ++j) {
-        numeric.push_back((fp[j] - fm[j]) / (2 * h));
+        numeric.push_back(column[j]);
         analytic.push_back(jt(q, j));
       }
     }
-    net.set_params(theta0);
     const double error = report((std::string("∂(αu + βΔu)/∂θ vs FD in θ, ") + c.name).c_str(),
                                 test::relative_difference(analytic, numeric));
     CHECK(error < 1e-6);
@@ -190,22 +184,16 @@ TEST_CASE("the Poisson residual is [Δu + f, u] and its Jacobian rows match fini
   for (std::size_t j = 12; j < 20; ++j) CHECK(e(0, j) == Approx(u(0, j)).epsilon(1e-12));
 
   residual.jacobian_transposed(samples, jt);
-  const std::vector<double> theta0 = net.params();
-  const std::size_t q = theta0.size() / 3;  // one parameter, every row
-  std::vector<double> plus = theta0, minus = theta0;
-  const double h = 1e-5;
-  plus[q] += h;
-  minus[q] -= h;
-  Matrix ep, em;
-  net.set_params(plus);
-  residual.residual(samples, ep);
-  net.set_params(minus);
-  residual.residual(samples, em);
-  net.set_params(theta0);
-  std::vector<double> numeric, analytic;
-  for (std::size_t j = 0; j < 20; ++j) {
-    numeric.push_back((ep(0, j) - em(0, j)) / (2 * h));
-    analytic.push_back(jt(q, j));
-  }
+  const std::size_t q = net.num_params() / 3;  // one parameter, every row
+  const auto numeric = test::central_difference(
+      net.params(), test::unit_vector(net.num_params(), q), 1e-5,
+      [&](const std::vector<double>& theta) { net.set_params(theta); },
+      [&] {
+        Matrix out;
+        residual.residual(samples, out);
+        return out.storage();
+      });
+  std::vector<double> analytic;
+  for (std::size_t j = 0; j < 20; ++j) analytic.push_back(jt(q, j));
   CHECK(report("Poisson residual Jacobian column vs FD", test::relative_difference(analytic, numeric)) < 1e-6);
 }

@@ -121,9 +121,8 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   const auto residual = loss::make_residual_operator(task->residual_kind(), model);
-  const auto optimizer = optim::make_optimizer(config.optimizer);
 
-  run::Trainer trainer(config, *residual, *task, *optimizer, comm);
+  run::Trainer trainer(config, *residual, *task, comm);
   std::vector<run::Axis> axes;
   for (auto& diagnostic : run::make_diagnostics(*task, model, config)) {
     diagnostic->axes(axes);
@@ -133,8 +132,15 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   if (comm.is_root()) {
     std::printf("pgdx: run %s  (%d rank%s)\n  task %s, %zu training samples\n  model ", config.run.name.c_str(),
                 comm.size(), comm.size() == 1 ? "" : "s", task->name().c_str(), task->train().size());
-    std::cout << config.model << ", p = " << model.num_params() << "\n  optimizer " << config.optimizer
-              << ", loss reduction " << loss::to_string(config.reduction) << "\n";
+    std::cout << config.model << ", p = " << model.num_params() << "\n";
+    long first = 1;
+    for (const io::RunPhase& phase : config.phases) {
+      std::cout << "  optimizer " << phase.optimizer;
+      if (config.phases.size() > 1) std::cout << " for steps " << first << "-" << first + phase.steps - 1;
+      std::cout << "\n";
+      first += phase.steps;
+    }
+    std::cout << "  loss reduction " << loss::to_string(config.reduction) << "\n";
     std::fflush(stdout);
   }
 
@@ -189,7 +195,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
 
   const run::RunSummary summary = trainer.run();
   if (comm.is_root()) {
-    file->finish(summary, model);
+    file->finish(summary, model, config);
     if (summary.status != "completed")
       std::fprintf(stderr, "pgdx: warning: run %s: %s\n", summary.status.c_str(), summary.message.c_str());
     std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n",

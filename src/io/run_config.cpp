@@ -188,6 +188,16 @@ class Reader {
   std::set<std::string> used_;
 };
 
+}  // namespace
+
+std::string phase_methods(const RunConfig& c, const std::string& separator) {
+  std::string text;
+  for (const RunPhase& phase : c.phases) text += (text.empty() ? "" : separator) + optim::to_string(phase.optimizer.method);
+  return text;
+}
+
+namespace {
+
 std::string format_number(double v) {
   std::ostringstream os;
   os << v;
@@ -197,54 +207,14 @@ std::string format_number(double v) {
 std::string default_run_name(const std::string& origin, const RunConfig& c) {
   std::string name = std::filesystem::path(origin).stem().string();
   if (name.empty()) name = "run";
-  name += "_" + optim::to_string(c.optimizer.method);
-  if (c.optimizer.method == optim::Method::lm) name += "_mu" + format_number(c.optimizer.mu);
+  name += "_" + phase_methods(c, "_then_");
+  if (c.phases.size() == 1 && c.optimizer.method == optim::Method::lm) name += "_mu" + format_number(c.optimizer.mu);
   name += "_seed" + std::to_string(c.run.seed);
   return name;
 }
 
-RunConfig read(toml::table& root, const std::string& origin, const std::vector<std::string>& overrides) {
-  if (root.contains("sweep"))
-    throw ConfigError(origin, "sweep", "this file defines a sweep: run it with `pgdx sweep " + origin + "`");
-  for (const std::string& assignment : overrides) apply_override(root, origin, assignment);
-  RunConfig c;
-  c.file = origin;
-  c.overrides = overrides;
-  Reader r(root, origin);
-
-  long seed = 0;
-  r.integer("run.seed", seed, 0);
-  c.run.seed = static_cast<std::uint64_t>(seed);
-  r.integer("run.steps", c.run.steps, 0);
-  r.integer("run.record_every", c.run.record_every, 1);
-  r.count("run.batch_size", c.run.batch_size, 0);
-  r.string("run.name", c.run.name);
-  r.integer("run.progress_every", c.run.progress_every, 0);
-  r.integer("run.checkpoint_every", c.run.checkpoint_every, 0);
-  r.integer("run.full_spectrum_every", c.run.full_spectrum_every, 1);
-
-  r.string("task.name", c.task.name);
-  r.count("task.points", c.task.points, 1);
-  r.count("task.train_per_class", c.task.train_per_class, 1);
-  r.string("task.data_dir", c.task.data_dir);
-  r.size_list("task.frequency", c.task.frequency);
-  r.count("task.interior_points", c.task.interior_points, 1);
-  r.count("task.boundary_points", c.task.boundary_points, 1);
-  r.count("task.solution_grid", c.task.solution_grid, 1);
-  c.task.resolve_defaults();
-
-  r.size_list("model.layers", c.model.layers);
-  r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
-  const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";
-  r.choice("model.init", c.model.init, model::parse_init, inits);
-  r.choice("model.bias_init", c.model.bias_init, model::parse_init, inits);
-  r.boolean("model.bias", c.model.bias);
-  r.real("model.init_scale", c.model.init_scale);
-  r.real("model.output_scale", c.model.output_scale);
-
-  r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean", /*required=*/true);
-
-  auto& o = c.optimizer;
+// The optimizer.* keys of `r` into `o`; validation messages name the keys as read.
+void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
   r.choice("optimizer.name", o.method, optim::parse_method, "sgd|adam|adamw|lm|gn", /*required=*/true);
   r.real("optimizer.lr", o.lr);
   r.real("optimizer.beta1", o.beta1);
@@ -275,12 +245,115 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.real("optimizer.gn_cutoff", o.gn_cutoff);
   r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
 
+  try {
+    o.validate();
+  } catch (const std::invalid_argument& e) {
+    r.fail_validation(e);
+  }
+}
+
+// One [[phase]] entry: `steps` and an [phase.optimizer] table whose keys override the run's
+// [optimizer] table. Read through a merged document so every optimizer key is checked exactly as
+// at top level; messages name the key as phase[i].optimizer.KEY.
+RunPhase read_phase(const toml::table& root, const toml::table& entry, std::size_t index, const std::string& origin) {
+  const std::string where = "phase[" + std::to_string(index) + "]";
+  toml::table merged;
+  merged.insert("optimizer", root.contains("optimizer") && root["optimizer"].is_table() ? *root["optimizer"].as_table()
+                                                                                           : toml::table{});
+  toml::table& optimizer = *merged["optimizer"].as_table();
+  for (const auto& [key, node] : entry) {
+    const std::string name(key.str());
+    if (name == "steps") continue;
+    if (name != "optimizer" || !node.is_table())
+      throw ConfigError(origin, where + "." + name, name == "optimizer" ? "must be a table" : "unknown key");
+    for (const auto& [sub, value] : *node.as_table()) optimizer.insert_or_assign(sub.str(), value);
+  }
+  RunPhase phase;
+  const toml::node* steps = entry.get("steps");
+  if (!steps || !steps->is_integer() || *steps->value<std::int64_t>() < 1)
+    throw ConfigError(origin, where + ".steps", "is required: an integer >= 1");
+  phase.steps = static_cast<long>(*steps->value<std::int64_t>());
+  Reader r(merged, origin);
+  try {
+    read_optimizer(r, phase.optimizer);
+    r.reject_unknown();
+  } catch (const ConfigError& e) {
+    throw ConfigError(origin, e.key().rfind("optimizer", 0) == 0 ? where + "." + e.key() : e.key(), e.problem());
+  }
+  return phase;
+}
+
+RunConfig read(toml::table& root, const std::string& origin, const std::vector<std::string>& overrides) {
+  if (root.contains("sweep"))
+    throw ConfigError(origin, "sweep", "this file defines a sweep: run it with `pgdx sweep " + origin + "`");
+  for (const std::string& assignment : overrides) apply_override(root, origin, assignment);
+  RunConfig c;
+  c.file = origin;
+  c.overrides = overrides;
+  Reader r(root, origin);
+
+  long seed = 0;
+  r.integer("run.seed", seed, 0);
+  c.run.seed = static_cast<std::uint64_t>(seed);
+  r.integer("run.steps", c.run.steps, 0);
+  r.integer("run.record_every", c.run.record_every, 1);
+  std::string schedule = "every";
+  r.string("run.record_schedule", schedule);
+  if (schedule != "every" && schedule != "log")
+    r.fail("run.record_schedule", "must be one of every|log (got '" + schedule + "')");
+  c.run.record_log = schedule == "log";
+  r.count("run.batch_size", c.run.batch_size, 0);
+  r.string("run.name", c.run.name);
+  r.integer("run.progress_every", c.run.progress_every, 0);
+  r.integer("run.checkpoint_every", c.run.checkpoint_every, 0);
+  r.integer("run.full_spectrum_every", c.run.full_spectrum_every, 1);
+  r.real("run.grokking_test_accuracy", c.run.grokking_test_accuracy);
+
+  r.string("task.name", c.task.name);
+  r.count("task.points", c.task.points, 1);
+  r.count("task.train_per_class", c.task.train_per_class, 1);
+  r.string("task.data_dir", c.task.data_dir);
+  r.size_list("task.frequency", c.task.frequency);
+  r.count("task.interior_points", c.task.interior_points, 1);
+  r.count("task.boundary_points", c.task.boundary_points, 1);
+  r.count("task.solution_grid", c.task.solution_grid, 1);
+  c.task.resolve_defaults();
+
+  r.size_list("model.layers", c.model.layers);
+  r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
+  const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";
+  r.choice("model.init", c.model.init, model::parse_init, inits);
+  r.choice("model.bias_init", c.model.bias_init, model::parse_init, inits);
+  r.boolean("model.bias", c.model.bias);
+  r.real("model.init_scale", c.model.init_scale);
+  r.real("model.output_scale", c.model.output_scale);
+
+  r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean|elementwise_mean", /*required=*/true);
+
+  if (const toml::node* phases = root.get("phase")) {
+    const toml::array* list = phases->as_array();
+    if (!list || list->empty() || !list->is_array_of_tables())
+      r.fail("phase", "must be one or more [[phase]] tables");
+    r.find("phase");  // read here, not by the generic key walk
+    for (const toml::node& item : *list)
+      c.phases.push_back(read_phase(root, *item.as_table(), c.phases.size(), origin));
+    if (root.contains("optimizer")) r.find("optimizer");  // merged into every phase
+    long total = 0;
+    for (const RunPhase& phase : c.phases) total += phase.steps;
+    if (r.has("run.steps") && c.run.steps != total)
+      r.fail("run.steps", "is " + std::to_string(c.run.steps) + " but the phases add up to " + std::to_string(total) +
+                              " (leave it out with [[phase]] tables)");
+    c.run.steps = total;
+    c.optimizer = c.phases.front().optimizer;
+  } else {
+    read_optimizer(r, c.optimizer);
+    c.phases.push_back({c.run.steps, c.optimizer});
+  }
   r.reject_unknown();
   try {
     c.run.validate();
     c.task.validate();
     c.model.validate();
-    c.optimizer.validate();
   } catch (const std::invalid_argument& e) {
     r.fail_validation(e);
   }
@@ -313,6 +386,8 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 void RunOptions::validate() const {
   if (steps < 0) throw std::invalid_argument("run.steps: must be >= 0");
   if (record_every < 1) throw std::invalid_argument("run.record_every: must be >= 1");
+  if (!(grokking_test_accuracy > 0.0 && grokking_test_accuracy <= 1.0))
+    throw std::invalid_argument("run.grokking_test_accuracy: must be in (0, 1]");
 }
 
 RunConfig parse_run_config(const std::string& toml_text, const std::string& origin,

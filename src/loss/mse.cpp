@@ -2,11 +2,19 @@
 
 namespace pgdx::loss {
 
-std::string to_string(Reduction r) { return r == Reduction::sum ? "sum" : "mean"; }
+std::string to_string(Reduction r) {
+  switch (r) {
+    case Reduction::sum: return "sum";
+    case Reduction::mean: return "mean";
+    case Reduction::elementwise_mean: return "elementwise_mean";
+  }
+  return "sum";
+}
 
 std::optional<Reduction> parse_reduction(const std::string& name) {
   if (name == "sum") return Reduction::sum;
   if (name == "mean") return Reduction::mean;
+  if (name == "elementwise_mean") return Reduction::elementwise_mean;
   return std::nullopt;
 }
 

@@ -138,7 +138,7 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
 double ResidualProblem::loss() {
   residual(gathered_);
   const double norm = linalg::norm2(gathered_.size(), gathered_.data());
-  return loss::mse_value(reduction_, norm * norm, batch_size_);
+  return loss::mse_value(reduction_, norm * norm, batch_size_, residual_.rows_per_sample());
 }
 
 }  // namespace pgdx::run

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <ctime>
+#include <cmath>
 #include <numeric>
 
 #include "pgdx/build_info.hpp"
+#include "pgdx/run/grokking.hpp"
 
 namespace pgdx::run {
 namespace {
@@ -42,7 +44,13 @@ RunFile::RunFile(const std::string& out_dir, const io::RunConfig& config, const 
   f.set_attribute("overrides", join(config.overrides, ";"));
   f.set_attribute("run_name", config.run.name);
   f.set_attribute("task", task.name());
-  f.set_attribute("optimizer", optim::to_string(config.optimizer.method));
+  f.set_attribute("optimizer", io::phase_methods(config, "+"));  // "lm", or "lm+adamw" for phases
+  if (config.phases.size() > 1) {
+    std::vector<std::int64_t> ends;
+    long end = 0;
+    for (const io::RunPhase& phase : config.phases) ends.push_back(end += phase.steps);
+    f.write("/phases/end_step", ends, {ends.size()});
+  }
   f.set_attribute("seed", static_cast<std::int64_t>(config.run.seed));
   f.set_attribute("num_params", static_cast<std::int64_t>(model.num_params()));
   f.set_attribute("num_train", static_cast<std::int64_t>(task.train().size()));
@@ -80,8 +88,22 @@ void RunFile::write_checkpoint(const Checkpoint& checkpoint) {
   run::write_checkpoint(writer_->file(), checkpoint);
 }
 
-void RunFile::finish(const RunSummary& summary, const model::Model& model) {
+void RunFile::finish(const RunSummary& summary, const model::Model& model, const io::RunConfig& config) {
   io::H5File& f = writer_->file();
+  writer_->flush();
+  // Classification runs: the grokking numbers, from the history as written (so a resumed run
+  // counts the steps before its checkpoint too).
+  if (f.exists("/history/train_acc") && f.exists("/history/test_acc")) {
+    const auto steps = f.read_integers("/history/step");
+    const auto train = f.read_reals("/history/train_acc"), test = f.read_reals("/history/test_acc");
+    const GrokkingMetrics m = grokking_metrics(steps, train, test, kTrainFitAccuracy, config.run.grokking_test_accuracy);
+    f.set_attribute("train_acc_99_step", m.train_step);
+    f.set_attribute("test_acc_threshold", config.run.grokking_test_accuracy);
+    f.set_attribute("test_acc_threshold_step", m.test_step);
+    f.set_attribute("grokking_delay", m.delay);
+    f.set_attribute("final_train_acc", train.empty() ? std::nan("") : train.back());
+    f.set_attribute("final_test_acc", test.empty() ? std::nan("") : test.back());
+  }
   f.write("/final/params", model.params(), {model.num_params()});
   f.set_attribute("steps_completed", static_cast<std::int64_t>(summary.steps));
   f.set_attribute("wall_seconds", summary.wall_seconds);

@@ -33,12 +33,25 @@ double accuracy(const std::vector<double>& residual, const linalg::Matrix& y) {
 }
 }  // namespace
 
+std::vector<long> log_record_steps(long steps) {
+  std::vector<long> out;
+  for (long s = 1; s <= std::min(steps, 30L); ++s) out.push_back(s);
+  for (long s = 40; s < std::min(steps, 150L); s += 10) out.push_back(s);
+  if (steps > 150) {
+    const int points = 200;
+    for (int k = 0; k <= points; ++k)
+      out.push_back(std::lround(150.0 * std::pow(static_cast<double>(steps) / 150.0, static_cast<double>(k) / points)));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
-                 optim::Optimizer& optimizer, dist::Comm comm)
+                 dist::Comm comm)
     : config_(config),
       model_(residual.model()),
       task_(task),
-      optimizer_(optimizer),
       comm_(comm),
       batch_problem_(residual, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block,
                      config.optimizer.gram_distributed_min_rows),
@@ -48,6 +61,21 @@ Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, 
   train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());
   if (full_batch()) batch_problem_.set_all(task.train());
+  long end = 0;
+  for (const io::RunPhase& phase : config.phases) phase_end_.push_back(end += phase.steps);
+  if (config.run.record_log) log_steps_ = log_record_steps(config.run.steps);
+  start_phase(0);
+}
+
+std::size_t Trainer::phase_of(long step) const {
+  std::size_t phase = 0;
+  while (phase + 1 < phase_end_.size() && step > phase_end_[phase]) ++phase;
+  return phase;
+}
+
+void Trainer::start_phase(std::size_t phase) {
+  phase_ = phase;
+  optimizer_ = optim::make_optimizer(config_.phases[phase].optimizer);
 }
 
 bool Trainer::full_batch() const {
@@ -73,19 +101,24 @@ const std::vector<std::size_t>& Trainer::next_batch() {
 }
 
 bool Trainer::is_record_step(long step) const {
-  return step == 0 || step % config_.run.record_every == 0 || step == config_.run.steps;
+  // Phase ends too: the step at which optimizers switch is always in the history.
+  const bool scheduled = config_.run.record_log ? std::binary_search(log_steps_.begin(), log_steps_.end(), step)
+                                                : step % config_.run.record_every == 0;
+  return step == 0 || scheduled || step == config_.run.steps ||
+         std::find(phase_end_.begin(), phase_end_.end(), step) != phase_end_.end();
 }
 
 Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_seconds) {
   Record record;
   record.step = step;
   train_problem_.residual(train_residual_);
+  const std::size_t entries = train_problem_.rows_per_sample();
   record.reals.emplace_back("train_loss", loss::mse_value(config_.reduction, squared_norm(train_residual_),
-                                                          task_.train().size()));
+                                                          task_.train().size(), entries));
   double test_loss = kNaN;
   if (task_.test()) {
     test_problem_.residual(test_residual_);
-    test_loss = loss::mse_value(config_.reduction, squared_norm(test_residual_), task_.test()->size());
+    test_loss = loss::mse_value(config_.reduction, squared_norm(test_residual_), task_.test()->size(), entries);
   }
   record.reals.emplace_back("test_loss", test_loss);
   if (task_.classification()) {
@@ -100,6 +133,7 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   record.integers.emplace_back("solve_fallbacks", info.solve_fallbacks);
   record.integers.emplace_back("accepted", step == 0 ? 0 : (info.accepted ? 1 : 0));
   record.integers.emplace_back("gn_rank", info.gn_rank);
+  if (phase_end_.size() > 1) record.integers.emplace_back("phase", static_cast<std::int64_t>(phase_));
   const Evaluation state{step, model_.params(), theta0_, train_residual_};
   for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);
   return record;
@@ -122,7 +156,7 @@ Checkpoint Trainer::checkpoint(long step, double elapsed) const {
   c.step = step;
   c.elapsed_seconds = elapsed;
   c.params = model_.params();
-  c.optimizer = optimizer_.state();
+  c.optimizer = optimizer_->state();
   c.minibatch_rng = minibatch_rng_.state();
   c.epoch_order = epoch_order_;
   c.epoch_position = epoch_position_;
@@ -131,7 +165,9 @@ Checkpoint Trainer::checkpoint(long step, double elapsed) const {
 
 void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0) {
   model_.set_params(c.params);
-  optimizer_.set_state(c.optimizer);
+  // The state belongs to the phase that took step c.step; the next step may start a new phase.
+  start_phase(phase_of(std::max(c.step, 1L)));
+  optimizer_->set_state(c.optimizer);
   minibatch_rng_.set_state(c.minibatch_rng);
   epoch_order_ = c.epoch_order;
   epoch_position_ = c.epoch_position;
@@ -160,8 +196,9 @@ RunSummary Trainer::run() {
   }
   for (long step = first_step_; step <= config_.run.steps; ++step) {
     if (!full_batch()) batch_problem_.set_batch(task_.train(), next_batch());
+    if (phase_of(step) != phase_) start_phase(phase_of(step));  // fresh optimizer, fresh state
     const auto t0 = clock::now();
-    const optim::StepInfo info = optimizer_.step(batch_problem_);
+    const optim::StepInfo info = optimizer_->step(batch_problem_);
     const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
     summary.steps = step;
     const bool nonfinite_params = !std::all_of(model_.params().begin(), model_.params().end(),

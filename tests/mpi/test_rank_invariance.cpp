@@ -32,9 +32,8 @@ struct RunResult {
 RunResult train(const io::RunConfig& config, const dist::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
-  const auto optimizer = optim::make_optimizer(config.optimizer);
   loss::OutputMinusTarget residual(model);
-  run::Trainer trainer(config, residual, *task, *optimizer, comm);
+  run::Trainer trainer(config, residual, *task, comm);
   trainer.add_diagnostic(std::make_unique<run::WeightDiagnostic>());
   trainer.add_diagnostic(std::make_unique<run::SpectralErrorDiagnostic>(task->train().size()));
   CollectingSink sink;

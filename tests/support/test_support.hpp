@@ -51,9 +51,10 @@ inline double max_abs(const std::vector<double>& a) {
 }
 
 // Central difference (F(θ + hv) − F(θ − hv)) / 2h, where `set(θ)` installs parameters and
-// `evaluate()` returns F as a vector; θ is restored afterwards.
+// `evaluate()` returns F as a vector; θ is restored afterwards (θ is copied: callers may pass the
+// model's own parameter vector, which `set` overwrites).
 template <class Set, class Evaluate>
-std::vector<double> central_difference(const std::vector<double>& theta, const std::vector<double>& v, double h,
+std::vector<double> central_difference(const std::vector<double> theta, const std::vector<double>& v, double h,
                                        Set set, Evaluate evaluate) {
   std::vector<double> plus = theta, minus = theta;
   for (std::size_t i = 0; i < theta.size(); ++i) {

@@ -88,7 +88,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
         "job.toml: key 'optimizer.name': must be one of sgd|adam|adamw|lm|gn (got 'newton')");
   CHECK(error_of(kValid, {"optimizer.mu_scale=total"}) ==
         "job.toml: key 'optimizer.mu_scale': must be one of sum|mean (got 'total')");
-  CHECK(error_of(kValid, {"loss.reduction=avg"}) == "job.toml: key 'loss.reduction': must be one of sum|mean (got 'avg')");
+  CHECK(error_of(kValid, {"loss.reduction=avg"}) == "job.toml: key 'loss.reduction': must be one of sum|mean|elementwise_mean (got 'avg')");
   CHECK(error_of(kValid, {"model.activation=gelu"}) ==
         "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity (got 'gelu')");
   CHECK(error_of(kValid, {"model.layers=[1,0,1]"}) ==
@@ -111,7 +111,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
 TEST_CASE("required convention keys must be present", "[config]") {
   std::string text = kValid;
   text.erase(text.find("reduction = \"mean\"\n"), std::string("reduction = \"mean\"\n").size());
-  CHECK(error_of(text) == "job.toml: key 'loss.reduction': is required (one of sum|mean)");
+  CHECK(error_of(text) == "job.toml: key 'loss.reduction': is required (one of sum|mean|elementwise_mean)");
   std::string no_scale = kValid;
   no_scale.erase(no_scale.find("mu_scale = \"sum\"\n"), std::string("mu_scale = \"sum\"\n").size());
   CHECK(error_of(no_scale) == "job.toml: key 'optimizer.mu_scale': is required (one of sum|mean)");
@@ -151,4 +151,44 @@ TEST_CASE("PINN and 2-D regression keys are checked", "[config]") {
   const auto c = io::parse_run_config(no_points, "job.toml", {"task.name=regression2d", "model.layers=[2,8,1]"});
   CHECK(c.task.points == 40);  // the 2-D default grid, 40 × 40
   CHECK(task::training_set_size(c.task) == 1600);
+}
+
+TEST_CASE("[[phase]] tables chain optimizers and are checked key by key", "[config]") {
+  const std::string phases = kValid + R"(
+[[phase]]
+steps = 4
+[phase.optimizer]
+name = "lm"
+mu = 0.5
+[[phase]]
+steps = 6
+[phase.optimizer]
+name = "adamw"
+lr = 0.001
+weight_decay = 0.1
+)";
+  std::string text = phases;
+  text.erase(text.find("steps = 10\n"), std::string("steps = 10\n").size());  // run.steps follows the phases
+  const auto c = io::parse_run_config(text, "job.toml");
+  REQUIRE(c.phases.size() == 2);
+  CHECK(c.run.steps == 10);
+  CHECK(c.phases[0].steps == 4);
+  CHECK(c.phases[0].optimizer.method == optim::Method::lm);
+  CHECK(c.phases[0].optimizer.mu == 0.5);
+  CHECK(c.phases[1].optimizer.method == optim::Method::adamw);
+  CHECK(c.phases[1].optimizer.weight_decay == 0.1);
+  CHECK(c.phases[1].optimizer.mu_scale == optim::MuScale::sum);  // inherited from [optimizer]
+  CHECK(c.run.name == "job_lm_then_adamw_seed3");
+  CHECK(io::parse_run_config(phases, "job.toml").run.steps == 10);  // a run.steps equal to the sum is fine
+  CHECK(error_of(phases, {"run.steps=12"}) ==
+        "job.toml: key 'run.steps': is 12 but the phases add up to 10 (leave it out with [[phase]] tables)");
+  std::string bad_lr = text;
+  bad_lr.replace(bad_lr.find("lr = 0.001"), 10, "lr = \"x\"");
+  CHECK(error_of(bad_lr) == "job.toml: key 'phase[1].optimizer.lr': expected a number, got a string 'x'");
+  std::string typo = text;
+  typo.replace(typo.find("weight_decay"), 12, "weight_dekay");
+  CHECK(error_of(typo) == "job.toml: key 'phase[1].optimizer.weight_dekay': unknown key");
+  std::string no_steps = text;
+  no_steps.erase(no_steps.find("steps = 6\n"), 10);
+  CHECK(error_of(no_steps) == "job.toml: key 'phase[1].steps': is required: an integer >= 1");
 }

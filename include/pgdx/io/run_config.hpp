@@ -17,12 +17,22 @@ struct RunOptions {
   std::uint64_t seed = 0;
   long steps = 2000;
   long record_every = 1;      // history/spectrum cadence (step 0 and the last step are always recorded)
+  bool record_log = false;    // record_schedule = "log": every step to 30, every 10 to 150, then
+                              // 200 log-spaced steps (EXPERIMENTS.md §0.8; for log-x plots)
   std::size_t batch_size = 0; // 0: full batch; otherwise minibatches from the seeded stream, reshuffled per epoch
   std::string name;           // output file stem; default derived from file stem, optimizer and seed
   long progress_every = 0;    // progress line cadence in steps; 0: about 20 lines per run
   long checkpoint_every = 0;  // write /checkpoint every this many steps (0: only on SIGTERM/SIGINT)
+  double grokking_test_accuracy = 0.8;  // classification: "generalised" = test accuracy ≥ this
   long full_spectrum_every = 100;  // 2-D grids: the whole spectrum every this many steps (shells: every record)
   void validate() const;
+};
+
+// One stretch of a run with one optimizer (`[[phase]]` tables; a run without them is one phase).
+// Each phase starts its optimizer afresh (zero moments, damping schedule and counters at 0).
+struct RunPhase {
+  long steps = 0;
+  optim::OptimizerOptions optimizer;
 };
 
 struct RunConfig {
@@ -33,8 +43,12 @@ struct RunConfig {
   task::TaskOptions task;
   model::MlpOptions model;
   loss::Reduction reduction = loss::Reduction::mean;
-  optim::OptimizerOptions optimizer;
+  optim::OptimizerOptions optimizer;  // the first phase's (what a single-optimizer run uses)
+  std::vector<RunPhase> phases;       // ≥ 1; their steps add up to run.steps
 };
+
+// The phases' optimizer names joined by `separator` ("lm", or "lm_then_adamw").
+std::string phase_methods(const RunConfig& config, const std::string& separator);
 
 // Reads, overrides and validates. Throws ConfigError (missing file, syntax, unknown key, wrong
 // type, bad value).

@@ -43,7 +43,9 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   }
   std::size_t rows_per_sample() const { return residual_.rows_per_sample(); }
   std::size_t num_samples() const override { return batch_size_; }
-  double loss_scale() const override { return loss::loss_scale(reduction_, batch_size_); }
+  double loss_scale() const override {
+    return loss::loss_scale(reduction_, batch_size_, residual_.rows_per_sample());
+  }
 
   void residual(std::vector<double>& e) override;
   void gram(dist::DistMatrix& k) override;

@@ -25,8 +25,11 @@ class RunFile final : public RecordSink {
                                          long checkpoint_step);
   void on_record(const Record& record) override { writer_->record(record); }
   void write_checkpoint(const Checkpoint& checkpoint);
-  // Final attributes and θ, then close and rename NAME.h5.partial → NAME.h5.
-  void finish(const RunSummary& summary, const model::Model& model);
+  // Final attributes and θ (classification runs: also the grokking numbers, run/grokking.hpp),
+  // then close and rename NAME.h5.partial → NAME.h5.
+  void finish(const RunSummary& summary, const model::Model& model, const io::RunConfig& config);
+  // "Memorised": the training accuracy the grokking delay is measured from.
+  static constexpr double kTrainFitAccuracy = 0.99;
   const std::string& path() const { return writer_->final_path(); }
 
  private:

@@ -12,6 +12,7 @@
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
+#include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/optim/optimizer.hpp"
 #include "pgdx/run/checkpoint.hpp"
 #include "pgdx/run/recording.hpp"
@@ -30,11 +31,15 @@ struct RunSummary {
   double wall_seconds = 0.0;
 };
 
+// The steps the "log" record schedule records (besides step 0, phase ends and the last step):
+// every step to 30, every 10 below 150, then 201 log-spaced steps from 150 to `steps`.
+std::vector<long> log_record_steps(long steps);
+
 class Trainer {
  public:
-  // `residual` defines what is minimised (loss/residual_operator.hpp); its model is trained.
-  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
-          optim::Optimizer& optimizer, dist::Comm comm);
+  // `residual` defines what is minimised (loss/residual_operator.hpp); its model is trained by
+  // the config's phases in turn, each with a fresh optimizer.
+  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task, dist::Comm comm);
 
   void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
@@ -60,7 +65,14 @@ class Trainer {
   const io::RunConfig& config_;
   model::Model& model_;
   const task::Task& task_;
-  optim::Optimizer& optimizer_;
+  // The phase that takes step `step` (1-based): the first whose cumulative end is ≥ step.
+  std::size_t phase_of(long step) const;
+  void start_phase(std::size_t phase);
+
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::size_t phase_ = 0;
+  std::vector<long> phase_end_;  // cumulative step at which each phase ends
+  std::vector<long> log_steps_;  // sorted, when run.record_schedule = "log"
   dist::Comm comm_;
   ResidualProblem batch_problem_;
   ResidualProblem train_problem_;

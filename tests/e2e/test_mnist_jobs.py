@@ -1,0 +1,61 @@
+"""The MNIST smoke jobs (Figs. 1, 7, 13) on 2 ranks: every run completes, the grokking numbers in
+the root attributes are those of the recorded history, and the switching run agrees with 1 rank."""
+import h5py
+import numpy as np
+import pytest
+
+from conftest import SOURCE_DIR, run_pgdx
+
+JOBS = SOURCE_DIR / "jobs"
+
+
+def first_step_reaching(steps, values, threshold):
+    hits = np.flatnonzero(values >= threshold)
+    return int(steps[hits[0]]) if hits.size else -1
+
+
+def assert_grokking_attributes_match_history(path):
+    with h5py.File(path, "r") as f:
+        steps = f["/history/step"][:]
+        train, test = f["/history/train_acc"][:], f["/history/test_acc"][:]
+        a = f.attrs
+        assert a["train_acc_99_step"] == first_step_reaching(steps, train, 0.99)
+        assert a["test_acc_threshold"] == 0.8
+        assert a["test_acc_threshold_step"] == first_step_reaching(steps, test, 0.8)
+        both = a["train_acc_99_step"] >= 0 and a["test_acc_threshold_step"] >= 0
+        assert a["grokking_delay"] == (a["test_acc_threshold_step"] - a["train_acc_99_step"] if both else -1)
+        assert a["final_train_acc"] == train[-1] and a["final_test_acc"] == test[-1]
+        assert 0.0 <= train.min() and test.max() <= 1.0
+
+
+@pytest.fixture(scope="module")
+def fig1_smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fig1")
+    run_pgdx(["sweep", JOBS / "smoke_fig1_mnist.toml", "--local", "-j", "1", "--ranks", "2", "--out", out], check=True)
+    return out
+
+
+def test_fig1_smoke_runs_every_optimizer_and_alpha_on_2_ranks(fig1_smoke):
+    files = sorted(fig1_smoke.glob("*.h5"))
+    assert len(files) == 8
+    for path in files:
+        with h5py.File(path, "r") as f:
+            assert f.attrs["status"] == "completed" and f.attrs["ranks"] == 2 and f.attrs["task"] == "mnist"
+            assert list(f["/history/step"][:]) == list(range(16))  # the log schedule records every early step
+        assert_grokking_attributes_match_history(path)
+
+
+def test_fig7_smoke_switches_once_and_agrees_with_1_rank(tmp_path):
+    files = {}
+    for ranks in (1, 2):
+        out = tmp_path / f"np{ranks}"
+        run_pgdx(["train", JOBS / "smoke_fig7_mnist_switch.toml", "--out", out, "--quiet"], ranks=ranks, check=True)
+        files[ranks] = out / "smoke_fig7_mnist_switch_lm_then_adamw_seed0.h5"
+    with h5py.File(files[2], "r") as two, h5py.File(files[1], "r") as one:
+        assert two.attrs["optimizer"] == "lm+adamw"
+        assert list(two["/phases/end_step"][:]) == [8, 15]
+        assert list(two["/history/phase"][:]) == [0] * 9 + [1] * 7
+        for key in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm"):
+            a, b = two["/history/" + key][:], one["/history/" + key][:]
+            assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), key
+    assert_grokking_attributes_match_history(files[2])

@@ -1,15 +1,15 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 
 Draws one of the paper's figures from a folder of pgdx run files (`collect RUN_DIR -o OUT.csv`
-writes a table of the runs instead: OUT.csv and OUT.h5). fig4 and fig9 print the PNG path and then
-a Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
+writes a table of the runs instead: OUT.csv and OUT.h5). fig1, fig4, fig7, fig9 and fig13 print the
+PNG path and then a Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
 no run files, a truncated or foreign file, an unwritable output) is reported as ONE line on
 stderr with exit code 2, so scripts and job logs stay readable.
 """
 import argparse
 import sys
 
-from . import collect, fig3_spectral, fig4_pinn, fig9_spectral2d, seed_bands
+from . import collect, fig1_mnist, fig3_spectral, fig4_pinn, fig7_switch, fig9_spectral2d, fig13_seeds, seed_bands
 from .panels import Table
 from .runs import RunFileError
 
@@ -21,17 +21,40 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def alpha_option(default: float):
+    return (("--alpha",), dict(dest="alpha", type=positive_float, default=default, metavar="A",
+                               help=f"initial-parameter scale α (model.init_scale) to draw (default {default:g})"))
+
+
 # One entry per figure: subcommand -> (draw(run_dir, out_png, **options), help text[, options]),
 # options being ((flags, argparse keyword arguments incl. dest), ...) passed on to draw by dest.
 # A draw that returns a panels.Table has it printed after the output path.
 FIGURES = {
+    "fig1": (fig1_mnist.draw, "Fig. 1: MNIST grokking: train/test accuracy and weight norm per optimizer at α, "
+             "AdamW and LM accuracy per α; prints final accuracies and grokking steps per run",
+             (alpha_option(fig1_mnist.ALPHA),)),
     "fig3": (fig3_spectral.draw, "Fig. 3: residual Fourier-mode errors per optimizer (1-D regression)"),
     "fig4": (fig4_pinn.draw, "Fig. 4: PINN Poisson training loss and relative L2 error vs iteration, one column "
              "per optimizer, one curve per frequency (n,m); prints the final values"),
+    "fig7": (fig7_switch.draw, "Fig. 7: MNIST optimizer switching (LM then AdamW): accuracy and loss vs step with "
+             "the switch step, pure AdamW / LM runs of the same α and seed as references; prints final values"),
     "fig9": (fig9_spectral2d.draw, "Fig. 9: residual radial-shell errors e_m per optimizer (2-D regression, "
              "regression2d); prints the final shell errors",
              ((("--shells",), dict(dest="shells", type=positive_int, default=fig9_spectral2d.SHELLS, metavar="K",
                                    help=f"number of shells m = 0…K-1 to draw (default {fig9_spectral2d.SHELLS})")),)),
+    "fig13": (fig13_seeds.draw, "Fig. 13: Figs. 1 (top row) and 7 over seeds: median and min-max band per "
+              "optimizer setting at α; prints final test accuracy and grokking delay over seeds",
+              (alpha_option(fig1_mnist.ALPHA),)),
     "collect": (collect.write_tables, "table of a sweep's runs, one row per run file: OUT.csv plus OUT.h5 "
                 "(one dataset per column under /runs/)"),
     "seed-bands": (seed_bands.draw, "median and min-max band over seeds of a history quantity vs step, "

@@ -99,6 +99,22 @@ class Run:
         """LM damping μ from the config (NaN when not set); only meaningful for lm."""
         return float(self.config.get("optimizer", {}).get("mu", float("nan")))
 
+    @property
+    def alpha(self) -> float:
+        """α = model.init_scale, the factor on every initial parameter (pgdx's default 1)."""
+        return float(self.config.get("model", {}).get("init_scale", 1.0))
+
+    @functools.cached_property
+    def phases_end_step(self) -> np.ndarray:
+        """/phases/end_step (int64): the last step of each optimizer phase of a switching run
+        (e.g. [2000, 22000]); empty for single-optimizer runs. Read on first use."""
+        return _with_file(self.path, lambda path, f: _array(f, "phases/end_step").astype(np.int64))
+
+    @property
+    def is_switching(self) -> bool:
+        """Several optimizers one after another ([[phase]] tables; optimizer attribute 'lm+adamw')."""
+        return "+" in self.optimizer or "phase" in self.history
+
 
 def _plain(value):
     """An h5py attribute value as a plain Python str / int / float (arrays are left alone)."""

@@ -55,6 +55,16 @@ def _order(group: dict):
             str(key.get("optimizer")), [str(v) for v in key.values()])
 
 
+def band(ax, group: dict, colour, label: str, keep=slice(None), ls="-", lw=1.6, alpha=1.0):
+    """The median of a group_bands() group as a line and its min–max over seeds shaded, at the
+    steps group['step'][keep]; returns (line, band) so callers can tag them."""
+    step = group["step"]
+    line = ax.plot(step[keep], group["median"][keep], color=colour, ls=ls, lw=lw, alpha=alpha, label=label)[0]
+    shade = ax.fill_between(step[keep], group["min"][keep], group["max"][keep], color=colour, alpha=0.25 * alpha,
+                            lw=0)
+    return line, shade
+
+
 def figure(runs: list[Run], quantity="train_loss", title=None):
     """(figure, labels): one median line and min–max band per group, in paper optimizer order."""
     groups = sorted(group_bands(runs, group_keys(runs), quantity), key=_order)
@@ -64,8 +74,7 @@ def figure(runs: list[Run], quantity="train_loss", title=None):
         colour = f"C{i % 10}"
         text = label(g)
         labels.append(text)
-        ax.plot(g["step"], g["median"], color=colour, lw=1.6, label=text)
-        ax.fill_between(g["step"], g["min"], g["max"], color=colour, alpha=0.25, lw=0)
+        band(ax, g, colour, text)
     values = np.concatenate([np.concatenate([g["min"], g["max"]]) for g in groups]) if groups else np.zeros(0)
     if "loss" in quantity and np.any(values[np.isfinite(values)] > 0):
         ax.set_yscale("log")

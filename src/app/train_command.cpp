@@ -120,7 +120,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   }
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
-  const auto residual = loss::make_residual_operator(task->residual_kind(), model);
+  const auto residual = loss::make_residual_operator(task->residual_kind(), model, config.residual_scale);
 
   run::Trainer trainer(config, *residual, *task, comm);
   std::vector<run::Axis> axes;

@@ -238,6 +238,7 @@ void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
   o.cholesky_retries = static_cast<int>(retries);
   r.real("optimizer.cholesky_raise", o.cholesky_raise);
   r.choice("optimizer.gram", o.gram, optim::parse_gram_mode, "auto|structured|explicit");
+  r.choice("optimizer.solve_space", o.solve_space, optim::parse_solve_space, "auto|sample|parameter");
   long gram_block = o.gram_block;
   r.integer("optimizer.gram_block", gram_block, 1);
   o.gram_block = static_cast<int>(gram_block);
@@ -317,6 +318,8 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.count("task.interior_points", c.task.interior_points, 1);
   r.count("task.boundary_points", c.task.boundary_points, 1);
   r.count("task.solution_grid", c.task.solution_grid, 1);
+  r.count("task.modulus", c.task.modulus, 1);
+  r.real("task.train_fraction", c.task.train_fraction);
   c.task.resolve_defaults();
 
   r.size_list("model.layers", c.model.layers);
@@ -329,6 +332,11 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.real("model.output_scale", c.model.output_scale);
 
   r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean|elementwise_mean", /*required=*/true);
+  r.real("loss.residual_scale", c.residual_scale);
+  if (!(std::isfinite(c.residual_scale) && c.residual_scale > 0))
+    r.fail("loss.residual_scale", "must be a finite number > 0 (got " + shortest(c.residual_scale) + ")");
+  if (c.residual_scale != 1.0 && c.task.name == "pinn_poisson")
+    r.fail("loss.residual_scale", "applies to f - y residuals, not to task pinn_poisson");
 
   if (const toml::node* phases = root.get("phase")) {
     const toml::array* list = phases->as_array();
@@ -365,6 +373,11 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   if (c.task.name == "pinn_poisson" && c.model.activation == model::Activation::relu)
     r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
                                "identity, not relu");
+  for (const RunPhase& phase : c.phases)
+    if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
+        (c.model.layers.size() != 3 || task::residual_kind(c.task) != loss::ResidualKind::output_minus_target))
+      r.fail("optimizer.solve_space", "\"parameter\" needs a one-hidden-layer model with an f - y residual "
+                                      "(JᵀJ without J); use auto or sample");
   if (task::residual_kind(c.task) != loss::ResidualKind::output_minus_target &&
       c.optimizer.gram == optim::GramMode::structured)
     r.fail("optimizer.gram", "task " + c.task.name + " has a PDE residual, whose Gram matrix has no layer structure: "

@@ -61,14 +61,25 @@ void collect(const toml::table& table, const std::string& prefix, const std::str
     for (const toml::node& item : *list) {
       SweepValue value;
       if (const toml::table* linked = item.as_table()) {
-        // Label: the entry's `name` first (it says most), then the other values in key order.
+        // Keys are relative to the axis key, or absolute when quoted with a dot ("model.output_scale"),
+        // so one entry can set keys of several tables. `label` names the entry in file names;
+        // without it: the entry's `name` first (it says most), then its other values in key order.
         if (const toml::node* name = linked->get("name")) value.label = label(*name);
+        std::string explicit_label;
         for (const auto& [sub_key, sub_node] : *linked) {
+          const std::string sub(sub_key.str());
           if (sub_node.is_table())
             throw ConfigError(file, "sweep." + key, "a linked entry must set plain keys, not a table");
-          value.assignments.push_back(key + "." + std::string(sub_key.str()) + "=" + literal(sub_node));
-          if (sub_key.str() != "name") value.label += (value.label.empty() ? "" : "_") + label(sub_node);
+          if (sub == "label") {
+            if (!sub_node.is_string()) throw ConfigError(file, "sweep." + key, "a linked entry's label must be a string");
+            explicit_label = label(sub_node);
+            continue;
+          }
+          const std::string full = sub.find('.') == std::string::npos ? key + "." + sub : sub;
+          value.assignments.push_back(full + "=" + literal(sub_node));
+          if (sub != "name") value.label += (value.label.empty() ? "" : "_") + label(sub_node);
         }
+        if (!explicit_label.empty()) value.label = explicit_label;
         if (value.assignments.empty()) throw ConfigError(file, "sweep." + key, "a linked entry is empty");
       } else {
         value.assignments.push_back(key + "=" + literal(item));

@@ -1,6 +1,7 @@
 #include "pgdx/optim/levenberg_marquardt.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "pgdx/linalg/blas.hpp"
 
@@ -29,9 +30,24 @@ double predicted_reduction(const std::vector<double>& e, const std::vector<doubl
 LevenbergMarquardt::LevenbergMarquardt(const OptimizerOptions& options, std::unique_ptr<GramSolver> solver)
     : options_(options), damping_(options), solver_(std::move(solver)) {}
 
+bool LevenbergMarquardt::use_parameter_space(const LeastSquaresProblem& problem) const {
+  if (options_.solve_space == SolveSpace::parameter) return true;
+  // Both systems cost a Cholesky of their size; the smaller one wins.
+  return options_.solve_space == SolveSpace::automatic && problem.num_params() < problem.num_rows();
+}
+
 StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
   problem.residual(e_);
-  problem.gram(k_);
+  // Parameter space: (μI + JᵀJ) h = Jᵀe = g, δ = h; the predicted decrease of ½‖e‖² along −ηh is
+  // η gᵀh − ½η² hᵀJᵀJh with hᵀJᵀJh = gᵀh − μ‖h‖². Sample space: below.
+  bool parameter_space = use_parameter_space(problem) && problem.parameter_gram(k_);
+  if (options_.solve_space == SolveSpace::parameter && !parameter_space)
+    throw std::invalid_argument("optimizer.solve_space = \"parameter\": this model cannot form JᵀJ without J "
+                                "(only one-hidden-layer MLPs with an f − y residual can)");
+  if (parameter_space)
+    problem.jt_times(e_, gradient_);
+  else
+    problem.gram(k_);
   theta0_ = problem.params();
   const double loss_before = half_squared_norm(e_);
   const double to_sum_scale =
@@ -43,18 +59,27 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
   info.lr = options_.lr;
   info.attempts = 0;
   info.accepted = false;
+  info.parameter_space = parameter_space ? 1 : 0;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     info.attempts = attempt;
     const double mu_sum = damping_.mu() * to_sum_scale;
-    DampedSolution solution =
-        solver_->solve_damped(k_, e_, mu_sum, options_.cholesky_retries, options_.cholesky_raise);
+    DampedSolution solution = solver_->solve_damped(k_, parameter_space ? gradient_ : e_, mu_sum,
+                                                    options_.cholesky_retries, options_.cholesky_raise);
     info.solve_fallbacks += solution.fallbacks;
     if (solution.fallbacks > 0) damping_.raise(solution.mu_used / mu_sum);
     info.mu = solution.mu_used;
 
-    problem.jt_times(solution.z, delta_);
-    dist::symmetric_multiply(k_, solution.z, k_z_);
-    const double predicted = predicted_reduction(e_, k_z_, options_.lr);
+    double predicted = 0.0;
+    if (parameter_space) {
+      delta_ = solution.z;
+      const double gh = linalg::dot(gradient_.size(), gradient_.data(), delta_.data());
+      const double hh = linalg::dot(delta_.size(), delta_.data(), delta_.data());
+      predicted = options_.lr * gh - 0.5 * options_.lr * options_.lr * (gh - solution.mu_used * hh);
+    } else {
+      problem.jt_times(solution.z, delta_);
+      dist::symmetric_multiply(k_, solution.z, k_z_);
+      predicted = predicted_reduction(e_, k_z_, options_.lr);
+    }
 
     step_from(theta0_, options_.lr, delta_, theta_);
     problem.set_params(theta_);

@@ -29,6 +29,8 @@ const std::pair<DampingKind, const char*> kDampings[] = {
     {DampingKind::constant, "constant"}, {DampingKind::loglinear, "loglinear"}, {DampingKind::adaptive, "adaptive"}};
 const std::pair<GramMode, const char*> kGramModes[] = {
     {GramMode::automatic, "auto"}, {GramMode::structured, "structured"}, {GramMode::explicit_rows, "explicit"}};
+const std::pair<SolveSpace, const char*> kSolveSpaces[] = {
+    {SolveSpace::automatic, "auto"}, {SolveSpace::sample, "sample"}, {SolveSpace::parameter, "parameter"}};
 const std::pair<CutoffMode, const char*> kCutoffModes[] = {{CutoffMode::relative, "relative"},
                                                            {CutoffMode::absolute, "absolute"}};
 
@@ -46,6 +48,8 @@ std::string to_string(DampingKind d) { return name_of(kDampings, d); }
 std::string to_string(CutoffMode c) { return name_of(kCutoffModes, c); }
 std::string to_string(GramMode g) { return name_of(kGramModes, g); }
 std::optional<GramMode> parse_gram_mode(const std::string& s) { return value_of(kGramModes, s); }
+std::string to_string(SolveSpace s) { return name_of(kSolveSpaces, s); }
+std::optional<SolveSpace> parse_solve_space(const std::string& s) { return value_of(kSolveSpaces, s); }
 std::optional<Method> parse_method(const std::string& s) { return value_of(kMethods, s); }
 std::optional<MuScale> parse_mu_scale(const std::string& s) { return value_of(kMuScales, s); }
 std::optional<DampingKind> parse_damping(const std::string& s) { return value_of(kDampings, s); }

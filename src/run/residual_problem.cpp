@@ -73,11 +73,32 @@ void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg:
 
 }  // namespace
 
-void ResidualProblem::gram(dist::DistMatrix& k) {
+void ResidualProblem::ensure_grid() {
   if (!grid_ready_) {
     grid_ = dist::make_grid(comm_);
     grid_ready_ = true;
   }
+}
+
+bool ResidualProblem::parameter_gram(dist::DistMatrix& g) {
+  ensure_grid();
+  gather_columns(comm_, x_local_, x_full_);
+  gather_columns(comm_, y_local_, y_full_);
+  gather_columns(comm_, coefficients_local_, coefficients_full_);
+  if (!residual_.parameter_gram(all_samples(), g_whole_)) return false;
+  const int p = static_cast<int>(model_.num_params());
+  const auto& grid = p >= gram_distributed_min_rows_ ? grid_ : nullptr;
+  if (g.rows() != p || g.grid_handle() != grid || g.block() != gram_block_) g = dist::DistMatrix(grid, p, p, gram_block_);
+  for (int jl = 0; jl < g.local_cols(); ++jl) {
+    const auto col = static_cast<std::size_t>(g.global_col(jl));
+    for (int il = 0; il < g.local_rows(); ++il) g.local(il, jl) = g_whole_(static_cast<std::size_t>(g.global_row(il)), col);
+  }
+  parameter_state_ = state_;
+  return true;
+}
+
+void ResidualProblem::gram(dist::DistMatrix& k) {
+  ensure_grid();
   const int n_rows = static_cast<int>(batch_size_ * residual_.rows_per_sample());
   // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
   const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
@@ -119,6 +140,12 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
   // After gram(), every rank holds the whole batch's J (or its factors): Jᵀz from it is one sum in
   // one order, the same for any rank count. A sum of per-rank vjps would be rounded differently,
   // and ill-conditioned LM/GN steps amplify that difference (docs/architecture.md).
+  if (parameter_state_ == state_) {  // the whole batch is here: one sum, the same on every rank
+    cotangent_full_.resize(c, batch_size_);
+    std::copy(z.begin(), z.end(), cotangent_full_.data());
+    residual_.vjp(all_samples(), cotangent_full_, out);
+    return;
+  }
   if (gram_state_ == state_) {
     if (structured_) {
       model::gradient_from_factors(factors_, c, z.data(), out);

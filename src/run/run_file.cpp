@@ -91,6 +91,12 @@ void RunFile::write_checkpoint(const Checkpoint& checkpoint) {
 void RunFile::finish(const RunSummary& summary, const model::Model& model, const io::RunConfig& config) {
   io::H5File& f = writer_->file();
   writer_->flush();
+  // Where the LM/GN systems were solved (the last recorded step says; −1: first-order, no system).
+  if (f.exists("/history/parameter_space")) {
+    const auto space = f.read_integers("/history/parameter_space");
+    const std::int64_t last = space.empty() ? -1 : space.back();
+    f.set_attribute("solve_space", std::string(last == 1 ? "parameter" : last == 0 ? "sample" : "none"));
+  }
   // Classification runs: the grokking numbers, from the history as written (so a resumed run
   // counts the steps before its checkpoint too).
   if (f.exists("/history/train_acc") && f.exists("/history/test_acc")) {

@@ -17,14 +17,15 @@ double squared_norm(const std::vector<double>& v) {
   return n * n;
 }
 
-// Fraction of samples whose output f = e + y has its largest entry where the one-hot target has.
-double accuracy(const std::vector<double>& residual, const linalg::Matrix& y) {
+// Fraction of samples whose output f = e/γ + y has its largest entry where the one-hot target has.
+double accuracy(const std::vector<double>& residual, const linalg::Matrix& y, double scale) {
   const std::size_t classes = y.rows(), n = y.cols();
   std::size_t correct = 0;
   for (std::size_t j = 0; j < n; ++j) {
     std::size_t predicted = 0, label = 0;
     for (std::size_t c = 1; c < classes; ++c) {
-      if (residual[j * classes + c] + y(c, j) > residual[j * classes + predicted] + y(predicted, j)) predicted = c;
+      if (residual[j * classes + c] / scale + y(c, j) > residual[j * classes + predicted] / scale + y(predicted, j))
+        predicted = c;
       if (y(c, j) > y(label, j)) label = c;
     }
     correct += predicted == label ? 1 : 0;
@@ -122,8 +123,9 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   }
   record.reals.emplace_back("test_loss", test_loss);
   if (task_.classification()) {
-    record.reals.emplace_back("train_acc", accuracy(train_residual_, task_.train().y));
-    record.reals.emplace_back("test_acc", task_.test() ? accuracy(test_residual_, task_.test()->y) : kNaN);
+    record.reals.emplace_back("train_acc", accuracy(train_residual_, task_.train().y, config_.residual_scale));
+    record.reals.emplace_back("test_acc",
+                              task_.test() ? accuracy(test_residual_, task_.test()->y, config_.residual_scale) : kNaN);
   }
   record.reals.emplace_back("lr", step == 0 ? kNaN : info.lr);
   record.reals.emplace_back("mu", info.mu);
@@ -133,6 +135,7 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   record.integers.emplace_back("solve_fallbacks", info.solve_fallbacks);
   record.integers.emplace_back("accepted", step == 0 ? 0 : (info.accepted ? 1 : 0));
   record.integers.emplace_back("gn_rank", info.gn_rank);
+  record.integers.emplace_back("parameter_space", step == 0 ? -1 : info.parameter_space);
   if (phase_end_.size() > 1) record.integers.emplace_back("phase", static_cast<std::int64_t>(phase_));
   const Evaluation state{step, model_.params(), theta0_, train_residual_};
   for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);

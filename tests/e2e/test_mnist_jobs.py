@@ -1,5 +1,6 @@
-"""The MNIST smoke jobs (Figs. 1, 7, 13) on 2 ranks: every run completes, the grokking numbers in
-the root attributes are those of the recorded history, and the switching run agrees with 1 rank."""
+"""The grokking smoke jobs (MNIST Figs. 1, 7, 13; modular addition Fig. 5) on 2 ranks: every run
+completes, the grokking numbers in the root attributes are those of the recorded history, and the
+switching and parameter-space LM runs agree with 1 rank."""
 import h5py
 import numpy as np
 import pytest
@@ -14,14 +15,14 @@ def first_step_reaching(steps, values, threshold):
     return int(steps[hits[0]]) if hits.size else -1
 
 
-def assert_grokking_attributes_match_history(path):
+def assert_grokking_attributes_match_history(path, threshold=0.8):
     with h5py.File(path, "r") as f:
         steps = f["/history/step"][:]
         train, test = f["/history/train_acc"][:], f["/history/test_acc"][:]
         a = f.attrs
         assert a["train_acc_99_step"] == first_step_reaching(steps, train, 0.99)
-        assert a["test_acc_threshold"] == 0.8
-        assert a["test_acc_threshold_step"] == first_step_reaching(steps, test, 0.8)
+        assert a["test_acc_threshold"] == threshold
+        assert a["test_acc_threshold_step"] == first_step_reaching(steps, test, threshold)
         both = a["train_acc_99_step"] >= 0 and a["test_acc_threshold_step"] >= 0
         assert a["grokking_delay"] == (a["test_acc_threshold_step"] - a["train_acc_99_step"] if both else -1)
         assert a["final_train_acc"] == train[-1] and a["final_test_acc"] == test[-1]
@@ -59,3 +60,22 @@ def test_fig7_smoke_switches_once_and_agrees_with_1_rank(tmp_path):
             a, b = two["/history/" + key][:], one["/history/" + key][:]
             assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), key
     assert_grokking_attributes_match_history(files[2])
+
+
+def test_fig5_smoke_solves_lm_in_the_parameter_space_and_agrees_with_1_rank(tmp_path):
+    dirs = {}
+    for ranks in (1, 2):
+        dirs[ranks] = tmp_path / f"np{ranks}"
+        run_pgdx(["sweep", JOBS / "smoke_fig5_modular_mlp.toml", "--local", "-j", "1", "--ranks", str(ranks),
+                  "--out", dirs[ranks]], check=True)
+    files = sorted(p.name for p in dirs[2].glob("*.h5"))
+    assert len(files) == 4
+    for name in files:
+        with h5py.File(dirs[2] / name, "r") as two, h5py.File(dirs[1] / name, "r") as one:
+            lm = two.attrs["optimizer"] == "lm"
+            assert two.attrs["solve_space"] == ("parameter" if lm else "none")
+            assert set(two["/history/parameter_space"][1:]) == {1 if lm else -1}
+            for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
+                a, b = two["/history/" + key][:], one["/history/" + key][:]
+                assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), (name, key)
+        assert_grokking_attributes_match_history(dirs[2] / name, threshold=0.9)

@@ -97,7 +97,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
         "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
   CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
-  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist (got 'cifar')");
+  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist|modular_mlp (got 'cifar')");
   CHECK(error_of(kValid, {"run.batch_size=50"}) ==
         "job.toml: key 'run.batch_size': is larger than the training set (20)");
   CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");
@@ -144,6 +144,11 @@ TEST_CASE("PINN and 2-D regression keys are checked", "[config]") {
   CHECK(with_pinn("optimizer.gram=structured") ==
         "job.toml: key 'optimizer.gram': task pinn_poisson has a PDE residual, whose Gram matrix has no layer "
         "structure: use explicit or auto");
+  CHECK(error_of(kValid, {"model.layers=[1,4,4,1]", "optimizer.solve_space=parameter"}) ==
+        "job.toml: key 'optimizer.solve_space': \"parameter\" needs a one-hidden-layer model with an f - y residual "
+        "(JᵀJ without J); use auto or sample");
+  CHECK(error_of(kValid, {"loss.residual_scale=0"}) ==
+        "job.toml: key 'loss.residual_scale': must be a finite number > 0 (got 0)");
   CHECK(error_of(kValid, {"task.name=regression2d"}) ==
         "job.toml: key 'model.layers': task regression2d needs 2 inputs and 1 output");
   std::string no_points = kValid;

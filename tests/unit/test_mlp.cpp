@@ -195,3 +195,20 @@ TEST_CASE("J^T z from the Gram factors equals the model's vjp", "[model]") {
     CHECK(test::relative_difference(from_factors, from_vjp) < 1e-13);
   }
 }
+
+TEST_CASE("parameter-space Gram J^T J of a one-hidden-layer MLP equals the explicit product", "[model]") {
+  Rng rng(14, Stream::test);
+  for (const Case& c : {Case{model::Activation::quadratic, {5, 7, 3}, false}, Case{model::Activation::tanh, {4, 6, 3}, true},
+                        Case{model::Activation::relu, {3, 5, 1}, true}}) {
+    model::Mlp m = make_mlp(c, 9);
+    const Matrix x = inputs(c.layers.front(), 11, rng);
+    Matrix g, jt, expected(m.num_params(), m.num_params());
+    REQUIRE(m.parameter_gram(x, g));
+    m.jacobian_transposed(x, jt);
+    linalg::gemm(linalg::Op::none, linalg::Op::transpose, 1.0, jt, jt, 0.0, expected);  // Jᵀ J
+    CHECK(test::relative_difference(g.storage(), expected.storage()) < 1e-13);
+  }
+  model::Mlp deep = make_mlp(Case{model::Activation::tanh, {3, 4, 4, 2}, true}, 9);
+  Matrix g;
+  CHECK_FALSE(deep.parameter_gram(inputs(3, 5, rng), g));  // only one hidden layer has this structure
+}

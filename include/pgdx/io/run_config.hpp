@@ -43,6 +43,7 @@ struct RunConfig {
   task::TaskOptions task;
   model::MlpOptions model;
   loss::Reduction reduction = loss::Reduction::mean;
+  double residual_scale = 1.0;  // loss.residual_scale γ: e = γ (f − y)
   optim::OptimizerOptions optimizer;  // the first phase's (what a single-optimizer run uses)
   std::vector<RunPhase> phases;       // ≥ 1; their steps add up to run.steps
 };

@@ -48,26 +48,33 @@ class ResidualOperator {
   virtual void jacobian_transposed(const Samples& s, Matrix& jt) = 0;
   // Factors of K without J (model/gram_factors.hpp), when the residual's Jacobian is the model's.
   virtual bool gram_factors(const Samples& /*s*/, model::GramFactors& /*out*/) { return false; }
+  // JᵀJ (p × p, both triangles) of these samples without J, when the model can form it.
+  virtual bool parameter_gram(const Samples& /*s*/, Matrix& /*g*/) { return false; }
   // Call after changing a sample matrix's contents in place (caches key on its address).
   virtual void forget_cached_forward() = 0;
 };
 
-// e = f(x; θ) − y: J is the model's Jacobian, so the structured Gram path applies.
+// e = γ (f(x; θ) − y), γ = loss.residual_scale (1 unless a study rescales, e.g. 1/s for the modular
+// MLP of Fig. 5): J is γ times the model's Jacobian, so the structured Gram paths apply.
 class OutputMinusTarget final : public ResidualOperator {
  public:
-  explicit OutputMinusTarget(model::Model& model) : model_(model) {}
+  explicit OutputMinusTarget(model::Model& model, double scale = 1.0) : model_(model), scale_(scale) {}
+  double scale() const { return scale_; }
   model::Model& model() override { return model_; }
   std::size_t rows_per_sample() const override { return model_.output_dim(); }
   void residual(const Samples& s, Matrix& e) override;
   void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) override;
   void jacobian_transposed(const Samples& s, Matrix& jt) override;
   bool gram_factors(const Samples& s, model::GramFactors& out) override;
+  bool parameter_gram(const Samples& s, Matrix& g) override;
   void forget_cached_forward() override { model_.forget_cached_forward(); }
 
  private:
   model::Model& model_;
+  double scale_;
+  Matrix scaled_;
 };
 
-std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Mlp& mlp);
+std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Mlp& mlp, double scale = 1.0);
 
 }  // namespace pgdx::loss

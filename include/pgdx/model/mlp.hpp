@@ -25,6 +25,7 @@ class Mlp final : public Model {
   void jacobian_transposed(const Matrix& x, Matrix& jt) override;
   void forget_cached_forward() override { cached_x_ = nullptr; }
   bool gram_factors(const Matrix& x, GramFactors& out) override;
+  bool parameter_gram(const Matrix& x, Matrix& g) override;
 
   const MlpOptions& options() const { return options_; }
   std::size_t num_layers() const { return options_.layers.size() - 1; }

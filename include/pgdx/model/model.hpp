@@ -36,6 +36,10 @@ class Model {
   // Factors of K = J Jᵀ for the samples of x without forming J (gram_factors.hpp). Models whose
   // Jacobian has no such structure return false and are handled by the explicit path.
   virtual bool gram_factors(const Matrix& /*x*/, GramFactors& /*out*/) { return false; }
+  // The parameter-space Gram matrix JᵀJ (p × p, both triangles) of the samples of x, when the
+  // model can form it without J (one-hidden-layer MLPs); false otherwise. LM solves in this space
+  // when p is much smaller than the N residual rows (Fig. 5: N = 10 948, p = 6 900).
+  virtual bool parameter_gram(const Matrix& /*x*/, Matrix& /*g*/) { return false; }
 };
 
 }  // namespace pgdx::model

@@ -27,6 +27,11 @@ class LeastSquaresProblem {
   // rank). The problem (re)shapes k as needed.
   virtual void gram(dist::DistMatrix& k) = 0;
   virtual void jt_times(const std::vector<double>& z, std::vector<double>& out) = 0;  // Jᵀ z, p entries
+  // The parameter-space alternative to gram(): G = JᵀJ (p × p, lower triangle), when the problem
+  // can form it without J; false otherwise (then nothing is written). After it, jt_times at the
+  // same θ and batch uses the same whole-batch data on every rank.
+  virtual bool parameter_gram(dist::DistMatrix& /*g*/) { return false; }
+  virtual std::size_t num_rows() const { return 0; }  // N of the current batch
 };
 
 }  // namespace pgdx::optim

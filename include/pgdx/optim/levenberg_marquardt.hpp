@@ -32,8 +32,11 @@ class LevenbergMarquardt final : public Optimizer {
   OptimizerOptions options_;
   DampingSchedule damping_;
   std::unique_ptr<GramSolver> solver_;
+  // Whether to solve in the p × p space for this problem (decided once, at the first step).
+  bool use_parameter_space(const LeastSquaresProblem& problem) const;
+
   dist::DistMatrix k_;
-  std::vector<double> e_, e_trial_, delta_, k_z_, theta0_, theta_;
+  std::vector<double> e_, e_trial_, delta_, k_z_, theta0_, theta_, gradient_;
 };
 
 }  // namespace pgdx::optim

@@ -12,6 +12,7 @@ struct StepInfo {
   int attempts = 1;              // solves tried (adaptive damping retries)
   int solve_fallbacks = 0;       // Cholesky failures handled (μ raised or eigen solve)
   int gn_rank = -1;              // GN: eigenvalues kept above the cut-off
+  int parameter_space = -1;      // LM: 1 solved in the p × p space, 0 in the N × N space; −1 no system
 };
 
 }  // namespace pgdx::optim

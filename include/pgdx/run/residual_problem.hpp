@@ -50,6 +50,9 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   void residual(std::vector<double>& e) override;
   void gram(dist::DistMatrix& k) override;
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override;
+  // JᵀJ from the whole batch, computed alike on every rank (the batch inputs are gathered).
+  bool parameter_gram(dist::DistMatrix& g) override;
+  std::size_t num_rows() const override { return batch_size_ * residual_.rows_per_sample(); }
 
   // L(θ) on the batch with the configured reduction.
   double loss();
@@ -58,6 +61,8 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
 
  private:
   loss::Samples local_samples() const { return {x_local_, y_local_, coefficients_local_}; }
+  loss::Samples all_samples() const { return {x_full_, y_full_, coefficients_full_}; }
+  void ensure_grid();
 
   std::unique_ptr<loss::ResidualOperator> owned_;
   loss::ResidualOperator& residual_;
@@ -77,7 +82,8 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   model::GramFactors factors_local_, factors_;
   // θ/batch generation: gram() remembers it, so jt_times() knows whether the gathered J (or
   // factors) still describe the current Jacobian.
-  std::uint64_t state_ = 0, gram_state_ = ~std::uint64_t{0};
+  std::uint64_t state_ = 0, gram_state_ = ~std::uint64_t{0}, parameter_state_ = ~std::uint64_t{0};
+  linalg::Matrix x_full_, y_full_, coefficients_full_, cotangent_full_, g_whole_;
 };
 
 }  // namespace pgdx::run

@@ -22,6 +22,8 @@ struct TaskOptions {
   std::size_t interior_points = 640;  // pinn_poisson: collocation points, uniform in (0,1)²
   std::size_t boundary_points = 40;   // pinn_poisson: a quarter on each edge, uniform along it
   std::size_t solution_grid = 50;     // pinn_poisson: the L² error's grid is this many points per axis
+  std::size_t modulus = 23;           // modular_mlp: P of a + b mod P
+  double train_fraction = 0.9;        // modular_mlp: share of the P² pairs in the training set
   // points = 0 → the task's default grid size.
   void resolve_defaults();
   void validate() const;     // throws std::invalid_argument("task.<key>: …")

@@ -1,0 +1,37 @@
+#include "pgdx/task/modular_addition.hpp"
+
+#include <cmath>
+#include <numeric>
+
+#include "pgdx/util/rng.hpp"
+
+namespace pgdx::task {
+
+std::size_t ModularAddition::training_size(std::size_t modulus, double train_fraction) {
+  return static_cast<std::size_t>(std::floor(train_fraction * static_cast<double>(modulus * modulus)));
+}
+
+ModularAddition::ModularAddition(std::size_t p, double train_fraction, std::uint64_t seed) {
+  std::vector<std::size_t> pairs(p * p);
+  std::iota(pairs.begin(), pairs.end(), std::size_t{0});
+  Rng rng(seed, Stream::data);
+  rng.shuffle(pairs);
+  const std::size_t n_train = training_size(p, train_fraction);
+  for (Dataset* set : {&train_, &test_}) {
+    const std::size_t n = set == &train_ ? n_train : pairs.size() - n_train;
+    set->x.resize(2 * p, n);
+    set->y.resize(p, n);
+    set->x.fill(0.0);
+    set->y.fill(0.0);
+  }
+  for (std::size_t k = 0; k < pairs.size(); ++k) {
+    const std::size_t a = pairs[k] / p, b = pairs[k] % p;
+    Dataset& set = k < n_train ? train_ : test_;
+    const std::size_t j = k < n_train ? k : k - n_train;
+    set.x(a, j) = 1.0;
+    set.x(p + b, j) = 1.0;
+    set.y((a + b) % p, j) = 1.0;
+  }
+}
+
+}  // namespace pgdx::task

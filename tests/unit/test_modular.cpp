@@ -1,0 +1,70 @@
+// The modular-addition task of Fig. 5 and the residual scale γ (e = γ(f − y)) its loss uses.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/model/mlp.hpp"
+#include "pgdx/task/modular_addition.hpp"
+#include "test_support.hpp"
+
+using namespace pgdx;
+using linalg::Matrix;
+
+TEST_CASE("modular addition: every pair once, one-hot inputs, (a + b) mod P targets, seeded split", "[modular]") {
+  task::ModularAddition task(23, 0.9, 0);
+  REQUIRE(task.train().size() == 476);
+  REQUIRE(task.test()->size() == 53);
+  std::set<std::pair<std::size_t, std::size_t>> seen;
+  for (const task::Dataset* set : {&task.train(), task.test()}) {
+    for (std::size_t j = 0; j < set->size(); ++j) {
+      std::size_t a = 99, b = 99, ones = 0, c = 99;
+      for (std::size_t k = 0; k < 46; ++k)
+        if (set->x(k, j) == 1.0) {
+          ++ones;
+          (k < 23 ? a : b) = k % 23;
+        }
+      for (std::size_t k = 0; k < 23; ++k)
+        if (set->y(k, j) == 1.0) c = k;
+      CHECK(ones == 2);
+      CHECK(c == (a + b) % 23);
+      seen.insert({a, b});
+    }
+  }
+  CHECK(seen.size() == 529);
+  task::ModularAddition same(23, 0.9, 0), other(23, 0.9, 1);
+  CHECK(same.train().x.storage() == task.train().x.storage());
+  CHECK(other.train().x.storage() != task.train().x.storage());
+}
+
+TEST_CASE("a residual scale multiplies e, J, K and JᵀJ consistently", "[modular]") {
+  model::MlpOptions o;
+  o.layers = {6, 5, 3};
+  o.activation = model::Activation::quadratic;
+  o.init = model::Init::standard_normal;
+  o.bias = false;
+  o.output_scale = 4.0 / 30.0;  // s²/(D·H) with s = 2, as Fig. 5 writes it
+  model::Mlp net(o, 3);
+  Rng rng(4, Stream::test);
+  const Matrix x = test::random_matrix(6, 7, rng), y = test::random_matrix(3, 7, rng), none;
+  const loss::Samples samples{x, y, none};
+  loss::OutputMinusTarget plain(net), scaled(net, 0.5);
+  Matrix e1, e2, jt1, jt2, g1, g2;
+  plain.residual(samples, e1);
+  scaled.residual(samples, e2);
+  for (std::size_t i = 0; i < e1.size(); ++i) CHECK(e2.data()[i] == Approx(0.5 * e1.data()[i]).epsilon(1e-15));
+  plain.jacobian_transposed(samples, jt1);
+  scaled.jacobian_transposed(samples, jt2);
+  for (std::size_t i = 0; i < jt1.size(); ++i) CHECK(jt2.data()[i] == Approx(0.5 * jt1.data()[i]).epsilon(1e-15));
+  REQUIRE(scaled.parameter_gram(samples, g2));
+  REQUIRE(plain.parameter_gram(samples, g1));
+  for (std::size_t i = 0; i < g1.size(); ++i) CHECK(g2.data()[i] == Approx(0.25 * g1.data()[i]).margin(1e-15));
+  // K from the scaled factors equals γ² K from the scaled Jacobian rows.
+  model::GramFactors factors;
+  REQUIRE(scaled.gram_factors(samples, factors));
+  const std::vector<double> z = test::random_vector(21, rng);
+  std::vector<double> from_factors, from_rows(jt2.rows(), 0.0);
+  model::gradient_from_factors(factors, 3, z.data(), from_factors);
+  linalg::gemv(linalg::Op::none, 1.0, jt2, z.data(), 0.0, from_rows.data());
+  CHECK(test::relative_difference(from_factors, from_rows) < 1e-13);
+}

@@ -208,6 +208,14 @@ def markdown_table(stdout):
     return lines[0], [dict(zip(cells[0], row)) for row in cells[2:]]
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Tests that inspect figure() objects leave them open; free them so pyplot does not pile them up."""
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")
+
+
 @pytest.fixture
 def demo_like_dir(tmp_path):
     """The four Fig. 3 demo runs (written in scrambled order) plus a crashed run's .h5.partial."""
@@ -263,104 +271,6 @@ def pgdx_fig9_runs(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pgdx_fig4_runs(tmp_path_factory):
     return pgdx_sweep(tmp_path_factory, "smoke_fig4_pinn.toml")
-
-
-# ---- MNIST grokking runs (Figs. 1, 7, 13) ------------------------------------------------------
-
-GROKKING_THRESHOLD = 0.8
-# Log-step midpoints of the train / test accuracy rise at α = 8 and the test plateau: every
-# optimizer's curves differ, LM generalises first but lowest, SGD never reaches 99 % train accuracy.
-MNIST_PROFILE = {"sgd": (3000.0, 6000.0, 0.9), "adam": (40.0, 800.0, 0.93), "adamw": (60.0, 400.0, 0.96),
-                 "lm": (6.0, 20.0, 0.85)}
-MNIST_LR = {"sgd": 1e-4, "adam": 1e-3, "adamw": 1e-3, "lm": 1e-4}
-
-
-def log_schedule(steps):
-    """pgdx's record_schedule = 'log': every step to 30, every 10 to 150, then log-spaced, and the last."""
-    late = np.unique(np.round(np.geomspace(150, steps, 60))) if steps > 150 else []
-    all_steps = np.r_[np.arange(min(steps, 30) + 1), np.arange(40, min(steps, 150) + 1, 10), late, steps]
-    return np.unique(all_steps).astype(np.int64)
-
-
-def _rise(step, mid, width=0.3):
-    """0 → 1 in log(step), half-way at `mid`."""
-    return 1.0 / (1.0 + np.exp(-(np.log(step + 1.0) - np.log(mid)) / width))
-
-
-def first_step(step, values, threshold):
-    """The grokking rule of the C++ code: first recorded step with values ≥ threshold, −1 if none."""
-    hits = np.flatnonzero(values >= threshold)
-    return int(step[hits[0]]) if hits.size else -1
-
-
-def mnist_history(optimizer, alpha, seed, step):
-    """(train_acc, test_acc, weight_norm) of a pure run: larger α delays generalisation, as in Fig. 1."""
-    train_mid, test_mid, plateau = MNIST_PROFILE[optimizer]
-    jitter = 1.0 + 0.07 * seed
-    train = 0.1 + 0.9 * _rise(step, train_mid * (alpha / 8.0) ** 0.3 * jitter)
-    test = 0.1 + (plateau - 0.02 * seed - 0.1) * _rise(step, test_mid * alpha / 8.0 * jitter)
-    t = step / max(step[-1], 1)
-    w0 = 20.0 * alpha * (1.0 + 0.01 * seed)
-    norm = {"sgd": w0 * (1.0 + 1e-3 * t), "adam": w0 * (1.0 + 0.2 * t), "adamw": w0 * np.exp(-2.0 * t),
-            "lm": w0 * (1.0 + 0.02 * _rise(step, 10.0))}[optimizer]
-    return train, test, norm
-
-
-def mnist_config(optimizer, alpha, seed, steps, switch=None):
-    """Effective-config TOML as pgdx writes it; a switching run has [[phase]] tables instead of a name."""
-    def opt_keys(name):
-        return f"lr = {MNIST_LR[name]!r}\nname = '{name}'\n" + ("weight_decay = 0.1\n" if name == "adamw" else "")
-    text = ("[loss]\nreduction = 'elementwise_mean'\n\n[model]\nactivation = 'relu'\n"
-            f"init_scale = {float(alpha)!r}\nlayers = [ 784, 250, 10 ]\n\n")
-    if switch is None:
-        text += f"[optimizer]\nbeta1 = 0.9\n{opt_keys(optimizer)}\n"
-    else:
-        text += "[optimizer]\nbeta1 = 0.9\nmu_scale = 'sum'\n\n"
-    text += (f"[run]\ngrokking_test_accuracy = {GROKKING_THRESHOLD!r}\nrecord_schedule = 'log'\nseed = {seed}\n"
-             + (f"steps = {steps}\n" if switch is None else "") + "\n[task]\nname = 'mnist'\ntrain_per_class = 1\n")
-    if switch is not None:
-        for name, length in zip(optimizer.split("+"), (switch, steps - switch)):
-            text += f"\n[[phase]]\nsteps = {length}\n\n    [phase.optimizer]\n" + "".join(
-                "    " + line + "\n" for line in opt_keys(name).splitlines())
-    return text
-
-
-def make_mnist_file(path, optimizer="adamw", alpha=8.0, seed=0, steps=2000, switch=None, status="completed",
-                    phases=True):
-    """An mnist run file (Figs. 1, 7, 13): accuracies from mnist_history, losses from them, and the
-    grokking root attributes computed from those histories by the C++ rule. optimizer 'lm+adamw'
-    with switch=S is LM for S steps then AdamW: the test accuracy climbs after S to AdamW's level."""
-    step = log_schedule(steps)
-    if switch is None:
-        train, test, norm = mnist_history(optimizer, alpha, seed, step)
-        phase = {}
-    else:
-        train, test, norm = mnist_history("lm", alpha, seed, step)
-        after = np.clip(step - switch, 0, None)
-        boost = 1.0 - np.exp(-after / (50.0 * (1.0 + 0.1 * seed)))
-        test = test + (0.97 - 0.01 * seed - test) * boost
-        norm = norm * np.exp(-1.5 * after / steps)
-        phase = {"phase": (step > switch).astype(np.int64)}
-    history = {"step": step, "train_acc": train, "test_acc": test, "weight_norm": norm,
-               "train_loss": 0.5 * (1.0 - train) + 0.01, "test_loss": 0.5 * (1.0 - test) + 0.02, **phase}
-    fixed = {"data/train_x": np.zeros((10, 784)), "data/train_y": np.eye(10)}
-    if switch is not None and phases:
-        fixed["phases/end_step"] = np.array([switch, steps], dtype=np.int64)
-    config = mnist_config(optimizer, alpha, seed, steps, switch)
-    path = _write(path, "mnist", optimizer, 0.01, seed, status, steps, config, history, fixed,
-                  lr=MNIST_LR.get(optimizer, 1e-3))
-    train_step = first_step(step, train, 0.99)
-    test_step = first_step(step, test, GROKKING_THRESHOLD)
-    with h5py.File(path, "r+") as f:
-        f.attrs["num_outputs"] = np.int64(10)
-        f.attrs["final_test_loss"] = np.float64(history["test_loss"][-1])
-        f.attrs["final_train_acc"] = np.float64(train[-1])
-        f.attrs["final_test_acc"] = np.float64(test[-1])
-        f.attrs["test_acc_threshold"] = np.float64(GROKKING_THRESHOLD)
-        f.attrs["train_acc_99_step"] = np.int64(train_step)
-        f.attrs["test_acc_threshold_step"] = np.int64(test_step)
-        f.attrs["grokking_delay"] = np.int64(test_step - train_step if min(train_step, test_step) >= 0 else -1)
-    return path
 
 
 def run_env():

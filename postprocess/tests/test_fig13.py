@@ -5,8 +5,9 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import (PNG_MAGIC, assert_one_line_failure, cli, make_mnist_file, make_run_file, markdown_table,
-                      pgdx_sweep_points, pgdx_train)
+from conftest import (PNG_MAGIC, assert_one_line_failure, cli, make_run_file, markdown_table, pgdx_sweep_points,
+                      pgdx_train)
+from mnist_builders import make_mnist_file
 from postprocess import fig13_seeds
 from postprocess.runs import RunFileError, load_runs
 

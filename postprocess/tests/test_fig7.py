@@ -6,7 +6,8 @@ import matplotlib.colors
 import numpy as np
 import pytest
 
-from conftest import (PNG_MAGIC, assert_one_line_failure, cli, make_mnist_file, make_run_file, markdown_table)
+from conftest import PNG_MAGIC, assert_one_line_failure, cli, make_run_file, markdown_table
+from mnist_builders import make_mnist_file
 from postprocess import fig7_switch
 from postprocess.runs import RunFileError, load_run, load_runs
 

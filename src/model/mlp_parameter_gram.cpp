@@ -17,11 +17,13 @@ bool Mlp::parameter_gram(const Matrix& x, Matrix& g) {
   const std::size_t b = options_.bias ? 1 : 0;
   const std::size_t dt = d + b, ht = h + b;  // x̃, ã lengths
   const double s2 = options_.output_scale * options_.output_scale;
-  Matrix derivative;
+  Matrix& derivative = pg_derivative_;
   activation_derivative(0, derivative);  // σ'(z₁), h × n
   const Matrix& a = a_[0];
-  // Z (n × h·d̃) and Ã (n × h̃), sample-major rows.
-  Matrix z(n, h * dt), at(n, ht);
+  // Z (n × h·d̃) and Ã (n × h̃), sample-major rows; every entry is written below.
+  Matrix &z = pg_z_, &at = pg_at_;
+  z.resize(n, h * dt);
+  at.resize(n, ht);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < h; ++j) {
       const double sj = derivative(j, i);
@@ -31,12 +33,14 @@ bool Mlp::parameter_gram(const Matrix& x, Matrix& g) {
     }
     if (b) at(i, h) = 1.0;
   }
-  Matrix zz, za(h * dt, ht), aa;
+  Matrix &zz = pg_zz_, &za = pg_za_, &aa = pg_aa_;
+  za.resize(h * dt, ht);
   linalg::gram_of_columns(z, zz);   // ZᵀZ (both triangles)
   linalg::gram_of_columns(at, aa);  // ÃᵀÃ
   linalg::gemm(linalg::Op::transpose, linalg::Op::none, 1.0, z, at, 0.0, za);
   const double* w2 = theta_.data() + weight_offset_[1];  // C × h row-major
-  Matrix w2tw2(h, h);
+  Matrix& w2tw2 = pg_w2tw2_;
+  w2tw2.resize(h, h);
   for (std::size_t j = 0; j < h; ++j)
     for (std::size_t jp = 0; jp < h; ++jp) {
       double sum = 0.0;

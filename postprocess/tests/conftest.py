@@ -240,26 +240,31 @@ def pgdx_binary():
 @pytest.fixture(scope="session")
 def pgdx_runs(tmp_path_factory):
     """Two short real runs written by the C++ code (skipped when the binary is not built)."""
-    binary = pgdx_binary()
     d = tmp_path_factory.mktemp("real")
     for variant in (["optimizer.name=sgd"], ["optimizer.name=lm", "optimizer.mu=0.1"]):
-        sets = [a for kv in variant + ["run.steps=30"] for a in ("--set", kv)]
-        result = subprocess.run([binary, "train", str(REPO / "jobs" / "fig3_regression1d.toml"), *sets,
-                                 "--out", str(d), "--quiet"], cwd=REPO, capture_output=True, text=True)
-        assert result.returncode == 0, f"{binary} train failed:\n{result.stderr}"
+        run_binary("train", REPO / "jobs" / "fig3_regression1d.toml", *set_args(variant + ["run.steps=30"]),
+                   "--out", d, "--quiet", timeout=120)
     return d
 
 
+def run_binary(*args, timeout):
+    """`pgdx ARGS` from the repository root with the MPI settings of run_env(); fails the test with
+    pgdx's own output if it does not exit 0."""
+    result = subprocess.run([pgdx_binary(), *map(str, args)], cwd=REPO, capture_output=True, text=True,
+                            timeout=timeout, env=run_env())
+    assert result.returncode == 0, f"pgdx {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def set_args(sets):
+    return [a for kv in sets for a in ("--set", kv)]
+
+
 def pgdx_sweep(tmp_path_factory, job, *sets):
-    """Every point of jobs/JOB (with `--set` overrides) run locally, one at a time, into a fresh folder."""
-    binary = pgdx_binary()
+    """Every point of jobs/JOB (with `--set` overrides) run locally, one at a time, into a fresh folder.
+    ctest gives the whole postprocess suite 600 s: a smoke sweep must be far quicker than that."""
     d = tmp_path_factory.mktemp(job.removesuffix(".toml"))
-    # `sweep --local` starts each point under mpirun, which needs the settings of run_env().
-    # ctest gives the whole postprocess suite 600 s: a smoke sweep must be far quicker than that.
-    result = subprocess.run([binary, "sweep", str(REPO / "jobs" / job), *(a for kv in sets for a in ("--set", kv)),
-                             "--local", "-j", "1", "--out", str(d)],
-                            cwd=REPO, capture_output=True, text=True, timeout=400, env=run_env())
-    assert result.returncode == 0, f"{binary} sweep {job} failed:\n{result.stdout}\n{result.stderr}"
+    run_binary("sweep", REPO / "jobs" / job, *set_args(sets), "--local", "-j", "1", "--out", d, timeout=400)
     return d
 
 
@@ -287,31 +292,21 @@ def run_env():
 def pgdx_sweep_points(tmp_path_factory, job, optimizers, *sets):
     """Only the points of jobs/JOB (with `--set` overrides) whose optimizer is one of `optimizers`,
     each run in-process with `sweep --task-id` (the MNIST smoke runs take ~10 s each)."""
-    binary = pgdx_binary()
     d = tmp_path_factory.mktemp(job.removesuffix(".toml"))
-    set_args = [a for kv in sets for a in ("--set", kv)]
-    listing = subprocess.run([binary, "sweep", str(REPO / "jobs" / job), *set_args, "--list"], cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
-    assert listing.returncode == 0, listing.stderr
+    listing = run_binary("sweep", REPO / "jobs" / job, *set_args(sets), "--list", timeout=60)
     points = [line.split()[0] for line in listing.stdout.splitlines()
               if any(f"optimizer.name='{name}'" in line.split() for name in optimizers)]
     assert len(points) == len(optimizers), listing.stdout
     for point in points:
-        result = subprocess.run([binary, "sweep", str(REPO / "jobs" / job), *set_args, "--task-id", point,
-                                 "--out", str(d), "--quiet"], cwd=REPO, capture_output=True, text=True,
-                                timeout=120, env=run_env())
-        assert result.returncode == 0, f"{binary} sweep {job} --task-id {point} failed:\n{result.stderr}"
+        run_binary("sweep", REPO / "jobs" / job, *set_args(sets), "--task-id", point, "--out", d, "--quiet",
+                   timeout=120)
     return d
 
 
 def pgdx_train(tmp_path_factory, job, *sets):
     """One run of jobs/JOB (with `--set` overrides) into a fresh folder."""
-    binary = pgdx_binary()
     d = tmp_path_factory.mktemp(job.removesuffix(".toml"))
-    result = subprocess.run([binary, "train", str(REPO / "jobs" / job), *(a for kv in sets for a in ("--set", kv)),
-                             "--out", str(d), "--quiet"], cwd=REPO, capture_output=True, text=True, timeout=120,
-                            env=run_env())
-    assert result.returncode == 0, f"{binary} train {job} failed:\n{result.stdout}\n{result.stderr}"
+    run_binary("train", REPO / "jobs" / job, *set_args(sets), "--out", d, "--quiet", timeout=120)
     return d
 
 

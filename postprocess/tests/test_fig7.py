@@ -128,15 +128,15 @@ def test_draws_real_pgdx_runs(pgdx_fig7_mnist_run, pgdx_fig1_mnist_runs, tmp_pat
     with h5py.File(switch_file, "r") as f:
         end_step = f["phases/end_step"][()]
         phase = f["history/phase"][()]
-    assert switching.optimizer == "lm+adamw" and end_step.tolist() == [8, 15]
+    assert switching.optimizer == "lm+adamw" and end_step.tolist() == [4, 15]
     steps = switching.history["step"]
     assert phase.tolist() == (steps > end_step[0]).astype(int).tolist()
     assert [row["run"] for row in table] == ["LM→AdamW", "AdamW (reference)", "LM (reference)"]
-    assert table[0]["switch step"] == 8 and table[0]["file"] == switch_file.name
+    assert table[0]["switch step"] == 4 and table[0]["file"] == switch_file.name
     for row in table:
         run = load_run(d / row["file"])
         assert row["final test acc"] == run.attrs["final_test_acc"] == pytest.approx(run.history["test_acc"][-1])
         assert [row[k] for k in GROKKING] == [run.attrs[k] for k in GROKKING]
     fig, _ = fig7_switch.figure(load_runs(d))
     (line,) = vertical_lines(fig.axes[0])
-    assert line.get_xdata() == [8, 8] and len(fig.axes[0].get_lines()) == 7
+    assert line.get_xdata() == [4, 4] and len(fig.axes[0].get_lines()) == 7

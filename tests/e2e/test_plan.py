@@ -61,19 +61,26 @@ def test_a_run_that_cannot_fit_is_refused_before_it_starts(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-MNIST = FIG3.parent / "fig1_mnist.toml"
+def mnist_lm_job(tmp_path):
+    """The LM point of the Fig. 1 sweep as a single-run config (the job file itself is a sweep)."""
+    text = (FIG3.parent / "fig1_mnist.toml").read_text()
+    job = tmp_path / "mnist_lm.toml"
+    job.write_text(text[:text.index("[sweep]")].replace('data_dir = "data/mnist"',
+                                                          f'data_dir = "{FIG3.parent.parent / "data" / "mnist"}"'))
+    return job
 
 
 @needs_plain_build
 @pytest.mark.parametrize("ranks", [1, 2])
 def test_plan_of_the_mnist_lm_job_is_within_2x_of_the_measured_peak(tmp_path, ranks):
     from conftest import MPIEXEC
-    out = subprocess.run([PGDX, "plan", str(MNIST), "--ranks", str(ranks)], capture_output=True, text=True,
+    mnist = mnist_lm_job(tmp_path)
+    out = subprocess.run([PGDX, "plan", str(mnist), "--ranks", str(ranks)], capture_output=True, text=True,
                          check=True).stdout
     planned = float(re.search(r"memory per rank ≈ ([0-9.]+) GiB", out).group(1))
     probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    measured = int(subprocess.run([sys.executable, "-c", probe, MPIEXEC, "-n", str(ranks), PGDX, "train", str(MNIST),
-                                   "--set", "run.steps=10", "--set", "run.record_every=5", "--out", str(tmp_path),
+    measured = int(subprocess.run([sys.executable, "-c", probe, MPIEXEC, "-n", str(ranks), PGDX, "train", str(mnist),
+                                   "--set", "run.steps=10", "--set", "run.record_every=5", "--out", str(tmp_path / "out"),
                                    "--quiet"], capture_output=True, text=True, check=True).stdout) / 1024 / 1024
     assert 0.5 <= planned / measured <= 2.0, (planned, measured)

@@ -1,15 +1,20 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 
-Draws one of the paper's figures from a folder of pgdx run files (`collect RUN_DIR -o OUT.csv`
-writes a table of the runs instead: OUT.csv and OUT.h5). fig1, fig4, fig7, fig9 and fig13 print the
-PNG path and then a Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
+Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST grokking over α),
+fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
+fig6 (polynomial teacher, GD vs LM over α, with its ray spectra), fig7 (MNIST optimizer
+switching), fig9 (2-D residual shells), fig13 (Figs. 1 and 7 over seeds); seed-bands draws any
+history quantity over seeds, and `collect RUN_DIR -o OUT.csv` writes a table of the runs instead
+(OUT.csv and OUT.h5). fig1, fig4, fig5, fig6, fig7, fig9 and fig13 print the PNG path and then a
+Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
 no run files, a truncated or foreign file, an unwritable output) is reported as ONE line on
 stderr with exit code 2, so scripts and job logs stay readable.
 """
 import argparse
 import sys
 
-from . import collect, fig1_mnist, fig3_spectral, fig4_pinn, fig7_switch, fig9_spectral2d, fig13_seeds, seed_bands
+from . import (collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
+               fig9_spectral2d, fig13_seeds, seed_bands)
 from .panels import Table
 from .runs import RunFileError
 
@@ -46,6 +51,14 @@ FIGURES = {
     "fig3": (fig3_spectral.draw, "Fig. 3: residual Fourier-mode errors per optimizer (1-D regression)"),
     "fig4": (fig4_pinn.draw, "Fig. 4: PINN Poisson training loss and relative L2 error vs iteration, one column "
              "per optimizer, one curve per frequency (n,m); prints the final values"),
+    "fig5": (fig5_modular.draw, "Fig. 5: modular addition with a quadratic MLP: train/test accuracy and loss vs "
+             "epoch, SGD and LM columns, one curve per output scale s = 1/loss.residual_scale; prints final "
+             "accuracies and grokking steps per run"),
+    "fig6": (fig6_polynomial.draw, "Fig. 6: polynomial teacher: normalised train/test loss and the subspace error "
+             "along the train and (1,…,1) rays vs iteration, GD and LM, one curve per α = model.output_scale; "
+             "prints final normalised losses and the steps they fall below 0.1",
+             ((("--mode",), dict(dest="mode", type=int, default=None, metavar="K",
+                                 help="wave number k of /subspace/modes to draw (default the last, k = m/2)")),)),
     "fig7": (fig7_switch.draw, "Fig. 7: MNIST optimizer switching (LM then AdamW): accuracy and loss vs step with "
              "the switch step, pure AdamW / LM runs of the same α and seed as references; prints final values"),
     "fig9": (fig9_spectral2d.draw, "Fig. 9: residual radial-shell errors e_m per optimizer (2-D regression, "

@@ -14,10 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
-from .panels import CMAP, Table, save, seed_text  # noqa: E402
+from .panels import Table, empty_note, first_of_each, save, seed_text, sequential_colours  # noqa: E402
 from .runs import Run  # noqa: E402
 
 ALPHA = 8.0
@@ -37,24 +36,10 @@ def table_row(run: Run) -> dict:
             "status": run.status, **mnist.run_row(run), "file": run.path.name}
 
 
-def _empty(ax, text: str) -> None:
-    """A panel without runs says so instead of looking like a plotting failure."""
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
-
-
-def _first_of_each(runs: list[Run], key) -> list[tuple[Run, bool]]:
-    """(run, is first of its key): the first is drawn as the labelled line, later seeds thin."""
-    seen, result = set(), []
-    for run in runs:
-        result.append((run, key(run) not in seen))
-        seen.add(key(run))
-    return result
-
-
 def top_row(acc_ax, norm_ax, runs: list[Run], alpha: float) -> None:
     """Every optimizer at α: accuracies left, weight norm right, one colour per optimizer."""
     chosen = [r for r in runs if mnist.same_alpha(r, alpha)]
-    for run, first in _first_of_each(chosen, lambda r: r.optimizer):
+    for run, first in first_of_each(chosen, lambda r: r.optimizer):
         colour = mnist.colour(run.optimizer)
         label = ("" if first else "_") + mnist.setting_name(run.optimizer) + mnist.status_text(run)
         lw = 1.6 if first else 0.7
@@ -67,23 +52,21 @@ def top_row(acc_ax, norm_ax, runs: list[Run], alpha: float) -> None:
         norm_ax.legend(fontsize="small", framealpha=0.85)
     else:
         for ax in (acc_ax, norm_ax):
-            _empty(ax, f"no runs at {alpha_text(alpha)}")
+            empty_note(ax, f"no runs at {alpha_text(alpha)}")
 
 
 def alpha_panel(ax, runs: list[Run], optimizer: str) -> None:
     """One optimizer's accuracies for every α, coloured along a sequential colour map."""
     chosen = [r for r in runs if r.optimizer == optimizer]
-    alphas = sorted({r.alpha for r in chosen})
-    # Stop short of viridis' pale yellow end, which is hard to see on white.
-    colours = dict(zip(alphas, CMAP(np.linspace(0.0, 0.85, len(alphas)))))
-    for run, first in _first_of_each(chosen, lambda r: r.alpha):
+    colours = sequential_colours(r.alpha for r in chosen)
+    for run, first in first_of_each(chosen, lambda r: r.alpha):
         label = ("" if first else "_") + alpha_text(run.alpha) + mnist.status_text(run)
         mnist.accuracy(ax, run, colours[run.alpha], label, lw=1.5 if first else 0.7, alpha=1.0 if first else 0.6)
     mnist.accuracy_axes(ax, f"{mnist.setting_name(optimizer)}: accuracy vs α")
     if chosen:
         mnist.legend(ax, loc="best")
     else:
-        _empty(ax, f"no {mnist.setting_name(optimizer)} runs")
+        empty_note(ax, f"no {mnist.setting_name(optimizer)} runs")
 
 
 def figure(runs: list[Run], alpha: float = ALPHA):

@@ -1,11 +1,11 @@
 """What the MNIST grokking figures (Figs. 1, 7, 13; EXPERIMENTS.md §6) share: picking the usable
 runs out of a folder, one colour per optimizer setting in all three figures, accuracy curves on a
 log-x axis, and the grokking numbers of the run files' root attributes for the printed tables.
+Figs. 5 and 6 (modular addition, polynomial teacher) draw their train/test curves with it too.
 """
 from __future__ import annotations
 
 import math
-import pathlib
 
 import matplotlib
 
@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .panels import NAMES, ORDER, last  # noqa: E402
-from .runs import Run, RunFileError, load_runs  # noqa: E402
+from .runs import Run, RunFileError, load_task_runs  # noqa: E402
 
 TASK = "mnist"
 SWITCH = "lm+adamw"
@@ -40,11 +40,12 @@ def colour(optimizer: str) -> str:
     return COLOURS.get(optimizer, "C7")
 
 
-def check(run: Run) -> Run:
-    """An MNIST run without accuracies cannot be drawn: name it rather than leave a panel empty."""
-    for name in ACCURACY + ("step",):
+def check(run: Run, also=()) -> Run:
+    """A classification run (mnist, modular_mlp) without accuracies (or the `also` datasets) cannot
+    be drawn: name it rather than leave a panel empty."""
+    for name in ACCURACY + ("step",) + tuple(also):
         if name not in run.history:
-            raise RunFileError(f"{run.path}: dataset /history/{name} is missing (an mnist run needs it)")
+            raise RunFileError(f"{run.path}: dataset /history/{name} is missing (a {run.task} run needs it)")
     return run
 
 
@@ -53,16 +54,9 @@ def same_alpha(run: Run, alpha: float) -> bool:
 
 
 def load_mnist(run_dir, figure: str, wanted, what: str) -> list[Run]:
-    """Every MNIST run of `run_dir`, provided wanted(run) holds for one of them at least. Runs of
-    other tasks are skipped, since a results folder often mixes figures; no wanted run at all is
-    a RunFileError naming the folder and what it does hold."""
-    runs = load_runs(run_dir)
-    mnist = [check(r) for r in runs if r.task == TASK]
-    if not any(wanted(r) for r in mnist):
-        tasks = ", ".join(sorted({r.task for r in runs}))
-        raise RunFileError(f"{pathlib.Path(run_dir)}: {figure} needs {what}, found none among "
-                           f"{len(runs)} run file(s) (tasks: {tasks})")
-    return mnist
+    """Every MNIST run of `run_dir`, provided wanted(run) holds for one of them at least (other
+    tasks skipped, see runs.load_task_runs), each checked to have its accuracies."""
+    return [check(r) for r in load_task_runs(run_dir, figure, TASK, wanted, what)]
 
 
 def positive(steps, values):
@@ -79,17 +73,17 @@ def curve(ax, run: Run, quantity: str, **style):
     return ax.plot(steps, values, **style)[0]
 
 
-def accuracy(ax, run: Run, colour, label: str, lw=1.5, alpha=1.0, quantities=ACCURACY) -> None:
+def accuracy(ax, run: Run, colour, label: str, lw=1.5, alpha=1.0, quantities=ACCURACY, test_style=TEST) -> None:
     """Train (solid, labelled) and test (dotted, unlabelled: one legend entry per run) curves."""
     train, test = quantities
     curve(ax, run, train, color=colour, ls=TRAIN, lw=lw, alpha=alpha, label=label)
-    curve(ax, run, test, color=colour, ls=TEST, lw=lw, alpha=alpha, label="_" + label)
+    curve(ax, run, test, color=colour, ls=test_style, lw=lw, alpha=alpha, label="_" + label)
 
 
-def style_handles() -> list:
+def style_handles(test_style=TEST, names=("train", "test")) -> list:
     """Legend entries for the line styles, not drawn on the axes (so line counts stay per run);
     grey, so that they do not read as the black switch line."""
-    return [Line2D([], [], color="0.5", ls=TRAIN, label="train"), Line2D([], [], color="0.5", ls=TEST, label="test")]
+    return [Line2D([], [], color="0.5", ls=style, label=name) for style, name in zip((TRAIN, test_style), names)]
 
 
 def switch_lines(axes, steps) -> None:
@@ -112,11 +106,11 @@ def accuracy_axes(ax, title: str) -> None:
     ax.set_ylim(0.0, 1.02)
 
 
-def legend(ax, handles=None, **kwargs) -> None:
+def legend(ax, handles=None, test_style=TEST, names=("train", "test"), **kwargs) -> None:
     """The runs' labelled lines plus the train/test line-style entries."""
     lines, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=(handles if handles is not None else lines) + style_handles(), fontsize="small",
-              framealpha=0.85, **kwargs)
+    ax.legend(handles=(handles if handles is not None else lines) + style_handles(test_style, names),
+              fontsize="small", framealpha=0.85, **kwargs)
 
 
 def switch_step(run: Run) -> int:

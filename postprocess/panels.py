@@ -60,6 +60,27 @@ def frequency_colours(count: int):
     return CMAP(np.linspace(0.0, 0.9, count))
 
 
+def sequential_colours(values) -> dict:
+    """{value: colour} along viridis in increasing value (a swept α or s, dark → light), stopping
+    short of the pale yellow end, which is hard to see on white."""
+    values = sorted(set(values))
+    return dict(zip(values, CMAP(np.linspace(0.0, 0.85, len(values)))))
+
+
+def first_of_each(runs: list[Run], key) -> list[tuple[Run, bool]]:
+    """(run, is first of its key): the first is drawn as the labelled line, later seeds thin."""
+    seen, result = set(), []
+    for run in runs:
+        result.append((run, key(run) not in seen))
+        seen.add(key(run))
+    return result
+
+
+def empty_note(ax, text: str) -> None:
+    """A panel without runs says so instead of looking like a plotting failure."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
+
+
 def discrete_colorbar(fig, axes, colours, label: str):
     """One colour band per integer 0…len(colours)−1 (a wave number or shell), next to `axes`."""
     count = len(colours)

@@ -21,6 +21,8 @@ SUPPORTED_VERSIONS = (1,)
 # fft_error/modes for the 1-D grid (regression1d), fft_error_2d/shells/grid_shape for 2-D (regression2d).
 REQUIRED_DATASETS = ("init/params", "history/step", "history/train_loss")
 SPECTRUM_2D_DATASETS = ("spectral/grid_shape", "spectral/shells", "spectral/step")
+# polynomial_teacher (Fig. 6): residual spectra along two rays through input space.
+SUBSPACE_DATASETS = ("subspace/modes", "subspace/step", "subspace/fft_error_train", "subspace/fft_error_test")
 
 
 class RunFileError(Exception):
@@ -51,6 +53,17 @@ class FullSpectrum2D:
 
 
 @dataclasses.dataclass
+class Subspace:
+    """/subspace of a polynomial_teacher run (EXPERIMENTS.md §5): e_k = (1/m)|DFT_k(r)| of the
+    residual r_j = g(c_j v) − y(c_j v), c_j = j/(m−1), along the ray through v."""
+
+    modes: np.ndarray  # (M,) int64 wave numbers k = 0 … m/2
+    step: np.ndarray  # (S,) int64
+    train: np.ndarray  # (S, M): v = the first training input
+    test: np.ndarray  # (S, M): v = (1, …, 1)
+
+
+@dataclasses.dataclass
 class Run:
     """One run file, read into memory when loaded (the files are small), except the 2-D spectra,
     which are read on first use so that loading a large sweep for a table stays cheap."""
@@ -69,6 +82,11 @@ class Run:
         """The 2-D spectrum, read on first use (other figures never need it); None when the
         file has no /spectral/fft_error_2d, i.e. is not a regression2d run."""
         return _with_file(self.path, _read_spectrum_2d)
+
+    @functools.cached_property
+    def subspace(self) -> Subspace | None:
+        """The ray spectra, read on first use; None when the file has no /subspace group."""
+        return _with_file(self.path, _read_subspace)
 
     @functools.cached_property
     def full_spectrum_2d(self) -> FullSpectrum2D | None:
@@ -114,6 +132,16 @@ class Run:
     def is_switching(self) -> bool:
         """Several optimizers one after another ([[phase]] tables; optimizer attribute 'lm+adamw')."""
         return "+" in self.optimizer or "phase" in self.history
+
+
+def positive_setting(run: Run, key: str, default: float, meaning: str) -> float:
+    """The config value `section.name` (default when not set) as a finite number > 0; anything else
+    is a RunFileError naming the file, since the figures label and colour their curves by it."""
+    section, name = key.split(".")
+    value = run.config.get(section, {}).get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise _error(run.path, f"config {key} = {value!r}, expected a positive number ({meaning})")
+    return float(value)
 
 
 def _plain(value):
@@ -179,6 +207,18 @@ def _read_spectrum_2d(path: pathlib.Path, f: h5py.File) -> Spectrum2D | None:
     return Spectrum2D(grid_shape=(nx, ny), shells=shells, step=step, shell_error=error)
 
 
+def _read_subspace(path: pathlib.Path, f: h5py.File) -> Subspace | None:
+    """/subspace/*: all four datasets, the error matrices checked against the modes."""
+    if "subspace" not in f:
+        return None
+    modes, step, train, test = (_dataset(path, f, name) for name in SUBSPACE_DATASETS)
+    for name, error in zip(SUBSPACE_DATASETS[2:], (train, test)):
+        if error.ndim != 2 or error.shape[1] != modes.size:
+            # Mislabelled columns would silently plot the wrong wave numbers.
+            raise _error(path, f"/{name} has shape {error.shape} but /subspace/modes has {modes.size} entries")
+    return Subspace(modes=modes, step=step, train=train, test=test)
+
+
 def _read_full_spectrum_2d(path: pathlib.Path, f: h5py.File, grid_shape) -> FullSpectrum2D | None:
     if "spectral_full/fft_error_2d" not in f:
         return None
@@ -240,3 +280,15 @@ def load_runs(run_dir) -> list[Run]:
         hint = f" ({partial} *.h5.partial file(s): runs in progress or crashed)" if partial else ""
         raise _error(run_dir, f"no run files (*.h5){hint}")
     return [load_run(p) for p in paths]
+
+
+def load_task_runs(run_dir, figure: str, task: str, wanted, what: str) -> list[Run]:
+    """Every run of `task` in `run_dir`, provided wanted(run) holds for one of them at least. Runs
+    of other tasks are skipped, since a results folder often mixes figures; no wanted run at all is
+    a RunFileError naming the folder and what it does hold."""
+    runs = load_runs(run_dir)
+    chosen = [r for r in runs if r.task == task]
+    if not any(wanted(r) for r in chosen):
+        tasks = ", ".join(sorted({r.task for r in runs}))
+        raise _error(run_dir, f"{figure} needs {what}, found none among {len(runs)} run file(s) (tasks: {tasks})")
+    return chosen

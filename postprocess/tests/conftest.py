@@ -278,6 +278,12 @@ def pgdx_fig4_runs(tmp_path_factory):
     return pgdx_sweep(tmp_path_factory, "smoke_fig4_pinn.toml")
 
 
+@pytest.fixture(scope="session")
+def pgdx_fig5_runs(tmp_path_factory):
+    """4 real modular_mlp runs: SGD and LM × s ∈ {0.5, 2}, 20 steps of addition mod 7 (~2 s)."""
+    return pgdx_sweep(tmp_path_factory, "smoke_fig5_modular_mlp.toml")
+
+
 def run_env():
     """The settings of scripts/mpi_env.sh, which ctest passes in but a plain `python3 -m pytest` run does not."""
     env = dict(os.environ)

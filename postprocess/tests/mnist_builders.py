@@ -91,14 +91,21 @@ def make_mnist_file(path, optimizer="adamw", alpha=8.0, seed=0, steps=2000, swit
     config = mnist_config(optimizer, alpha, seed, steps, switch)
     path = _write(path, "mnist", optimizer, 0.01, seed, status, steps, config, history, fixed,
                   lr=MNIST_LR.get(optimizer, 1e-3))
+    return write_grokking_attrs(path, history, GROKKING_THRESHOLD, num_outputs=10)
+
+
+def write_grokking_attrs(path, history, threshold, num_outputs):
+    """The root attributes pgdx adds to a classification run, computed from its `history` with the
+    C++ rule: final accuracies and test loss, first steps at 99 % train / `threshold` test accuracy."""
+    step, train, test = history["step"], history["train_acc"], history["test_acc"]
     train_step = first_step(step, train, 0.99)
-    test_step = first_step(step, test, GROKKING_THRESHOLD)
+    test_step = first_step(step, test, threshold)
     with h5py.File(path, "r+") as f:
-        f.attrs["num_outputs"] = np.int64(10)
+        f.attrs["num_outputs"] = np.int64(num_outputs)
         f.attrs["final_test_loss"] = np.float64(history["test_loss"][-1])
         f.attrs["final_train_acc"] = np.float64(train[-1])
         f.attrs["final_test_acc"] = np.float64(test[-1])
-        f.attrs["test_acc_threshold"] = np.float64(GROKKING_THRESHOLD)
+        f.attrs["test_acc_threshold"] = np.float64(threshold)
         f.attrs["train_acc_99_step"] = np.int64(train_step)
         f.attrs["test_acc_threshold_step"] = np.int64(test_step)
         f.attrs["grokking_delay"] = np.int64(test_step - train_step if min(train_step, test_step) >= 0 else -1)

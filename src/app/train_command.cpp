@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "pgdx/io/run_config.hpp"
-#include "pgdx/model/mlp.hpp"
+#include "pgdx/model/make_model.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/run/diagnostics.hpp"
 #include "pgdx/run/plan.hpp"
@@ -119,7 +119,8 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     throw ConfigError(config.file, "", text);
   }
   const auto task = task::make_task(config.task, config.run.seed);
-  model::Mlp model(config.model, config.run.seed);
+  const std::unique_ptr<model::Model> model_owner = model::make_model(config.model, config.run.seed);
+  model::Model& model = *model_owner;
   const auto residual = loss::make_residual_operator(task->residual_kind(), model, config.residual_scale);
 
   run::Trainer trainer(config, *residual, *task, comm);

@@ -320,10 +320,18 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.count("task.solution_grid", c.task.solution_grid, 1);
   r.count("task.modulus", c.task.modulus, 1);
   r.real("task.train_fraction", c.task.train_fraction);
+  r.count("task.input_dim", c.task.input_dim, 1);
+  r.count("task.train_points", c.task.train_points, 1);
+  r.count("task.test_points", c.task.test_points, 1);
+  r.count("task.subspace_points", c.task.subspace_points, 1);
   c.task.resolve_defaults();
 
+  r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee");
   r.size_list("model.layers", c.model.layers);
-  r.choice("model.activation", c.model.activation, model::parse_activation, "tanh|relu|quadratic|identity");
+  r.choice("model.activation", c.model.activation, model::parse_activation,
+           "tanh|relu|quadratic|identity|polynomial");
+  r.real("model.activation_epsilon", c.model.activation_epsilon);
+  r.boolean("model.centered", c.model.centered);
   const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";
   r.choice("model.init", c.model.init, model::parse_init, inits);
   r.choice("model.bias_init", c.model.bias_init, model::parse_init, inits);
@@ -373,9 +381,12 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   if (c.task.name == "pinn_poisson" && c.model.activation == model::Activation::relu)
     r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
                                "identity, not relu");
+  if (c.model.kind == model::ModelKind::committee &&
+      task::residual_kind(c.task) != loss::ResidualKind::output_minus_target)
+    r.fail("model.kind", "task " + c.task.name + " needs input derivatives of the model: use model.kind = \"mlp\"");
   for (const RunPhase& phase : c.phases)
     if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
-        (c.model.layers.size() != 3 || task::residual_kind(c.task) != loss::ResidualKind::output_minus_target))
+        (c.model.layers.size() != 3 || c.model.kind != model::ModelKind::mlp || task::residual_kind(c.task) != loss::ResidualKind::output_minus_target))
       r.fail("optimizer.solve_space", "\"parameter\" needs a one-hidden-layer model with an f - y residual "
                                       "(JᵀJ without J); use auto or sample");
   if (task::residual_kind(c.task) != loss::ResidualKind::output_minus_target &&

@@ -1,6 +1,9 @@
 #include "pgdx/loss/residual_operator.hpp"
 
+#include <stdexcept>
+
 #include "pgdx/loss/laplacian_residual.hpp"
+#include "pgdx/model/mlp.hpp"
 
 namespace pgdx::loss {
 
@@ -40,9 +43,13 @@ bool OutputMinusTarget::parameter_gram(const Samples& s, Matrix& g) {
   return true;
 }
 
-std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Mlp& mlp, double scale) {
-  if (kind == ResidualKind::laplacian) return std::make_unique<LaplacianResidual>(mlp);
-  return std::make_unique<OutputMinusTarget>(mlp, scale);
+std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Model& model, double scale) {
+  if (kind == ResidualKind::laplacian) {
+    auto* mlp = dynamic_cast<model::Mlp*>(&model);
+    if (!mlp) throw std::invalid_argument("model.kind: a differential-operator residual needs model.kind = \"mlp\"");
+    return std::make_unique<LaplacianResidual>(*mlp);
+  }
+  return std::make_unique<OutputMinusTarget>(model, scale);
 }
 
 }  // namespace pgdx::loss

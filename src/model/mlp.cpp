@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pgdx/linalg/blas.hpp"
+#include "pgdx/model/initializers.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::model {
@@ -12,31 +13,7 @@ namespace {
 
 using linalg::Op;
 
-double draw(Init init, std::size_t fan_in, std::size_t fan_out, Rng& rng) {
-  const double in = static_cast<double>(fan_in);
-  const double sum = static_cast<double>(fan_in + fan_out);
-  switch (init) {
-    case Init::kaiming_uniform: {  // PyTorch nn.Linear default (kaiming_uniform with a = √5)
-      const double bound = 1.0 / std::sqrt(in);
-      return rng.uniform(-bound, bound);
-    }
-    case Init::glorot_uniform: {
-      const double bound = std::sqrt(6.0 / sum);
-      return rng.uniform(-bound, bound);
-    }
-    case Init::glorot_normal: return rng.normal() * std::sqrt(2.0 / sum);
-    case Init::he_uniform: {
-      const double bound = std::sqrt(6.0 / in);
-      return rng.uniform(-bound, bound);
-    }
-    case Init::he_normal: return rng.normal() * std::sqrt(2.0 / in);
-    case Init::standard_normal: return rng.normal();
-    case Init::zeros: return 0.0;
-  }
-  return 0.0;
-}
-
-void apply_activation(Activation act, const Matrix& z, Matrix& a) {
+void apply_activation(Activation act, double epsilon, const Matrix& z, Matrix& a) {
   a.resize(z.rows(), z.cols());
   const double* zp = z.data();
   double* ap = a.data();
@@ -53,6 +30,9 @@ void apply_activation(Activation act, const Matrix& z, Matrix& a) {
       break;
     case Activation::identity:
       for (std::size_t i = 0; i < n; ++i) ap[i] = zp[i];
+      break;
+    case Activation::polynomial:
+      for (std::size_t i = 0; i < n; ++i) ap[i] = zp[i] + 0.5 * epsilon * zp[i] * zp[i];
       break;
   }
 }
@@ -95,10 +75,10 @@ Mlp::Mlp(const MlpOptions& options, std::uint64_t seed) : options_(options) {
     const std::size_t in = options_.layers[l];
     const std::size_t out = options_.layers[l + 1];
     for (std::size_t k = 0; k < in * out; ++k)
-      theta_[weight_offset_[l] + k] = options_.init_scale * draw(options_.init, in, out, rng);
+      theta_[weight_offset_[l] + k] = options_.init_scale * initial_value(options_.init, in, out, rng);
     if (options_.bias)
       for (std::size_t j = 0; j < out; ++j)
-        theta_[bias_offset_[l] + j] = options_.init_scale * draw(options_.bias_init, in, out, rng);
+        theta_[bias_offset_[l] + j] = options_.init_scale * initial_value(options_.bias_init, in, out, rng);
   }
   z_.resize(layers);
   a_.resize(layers);
@@ -126,7 +106,7 @@ void Mlp::ensure_forward(const Matrix& x) {
                  input->data(), in, 0.0, z_[l].data(), out);
     if (options_.bias) add_bias(theta_.data() + bias_offset_[l], z_[l]);
     if (l + 1 < num_layers()) {
-      apply_activation(options_.activation, z_[l], a_[l]);
+      apply_activation(options_.activation, options_.activation_epsilon, z_[l], a_[l]);
       input = &a_[l];
     }
   }
@@ -153,6 +133,9 @@ void Mlp::activation_derivative(std::size_t l, Matrix& out) const {
       break;
     case Activation::identity:
       for (std::size_t i = 0; i < n; ++i) o[i] = 1.0;
+      break;
+    case Activation::polynomial:
+      for (std::size_t i = 0; i < n; ++i) o[i] = 1.0 + options_.activation_epsilon * z.data()[i];
       break;
   }
 }

@@ -12,7 +12,7 @@ namespace {
 using linalg::Op;
 
 // σ and its first three derivatives, elementwise.
-void activation_derivatives(Activation act, const Matrix& z, Matrix& a, Matrix& s1, Matrix& s2, Matrix& s3) {
+void activation_derivatives(Activation act, double epsilon, const Matrix& z, Matrix& a, Matrix& s1, Matrix& s2, Matrix& s3) {
   for (Matrix* m : {&a, &s1, &s2, &s3}) m->resize(z.rows(), z.cols());
   for (std::size_t i = 0; i < z.size(); ++i) {
     const double v = z.data()[i];
@@ -28,6 +28,10 @@ void activation_derivatives(Activation act, const Matrix& z, Matrix& a, Matrix& 
       d1 = 2.0 * v;
       d2 = 2.0;
       d3 = 0.0;
+    } else if (act == Activation::polynomial) {
+      f = v + 0.5 * epsilon * v * v;
+      d1 = 1.0 + epsilon * v;
+      d2 = epsilon;
     }
     a.data()[i] = f;
     s1.data()[i] = d1;
@@ -104,7 +108,7 @@ void MlpLaplacian::ensure_forward(const Matrix& x) {
       }
     }
     if (l + 1 == count) break;  // the output layer is affine
-    activation_derivatives(mlp_.options().activation, layer.z, layer.a, layer.s1, layer.s2, layer.s3);
+    activation_derivatives(mlp_.options().activation, mlp_.options().activation_epsilon, layer.z, layer.a, layer.s1, layer.s2, layer.s3);
     layer.da.resize(d);
     layer.dda.resize(d);
     for (std::size_t k = 0; k < d; ++k) {

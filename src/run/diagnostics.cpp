@@ -60,6 +60,23 @@ void SolutionErrorDiagnostic::measure(const Evaluation&, Record& record) {
   record.reals.emplace_back("l2_error", std::sqrt(error / norm));
 }
 
+SubspaceSpectrumDiagnostic::SubspaceSpectrumDiagnostic(model::Model& model, const std::vector<task::SubspaceRay>& rays)
+    : model_(model), rays_(rays), fft_(rays.front().points.size()) {}
+
+void SubspaceSpectrumDiagnostic::measure(const Evaluation&, Record& record) {
+  for (const task::SubspaceRay& ray : rays_) {
+    model_.forward(ray.points.x, g_);
+    r_.resize(g_.size());
+    for (std::size_t j = 0; j < r_.size(); ++j) r_[j] = ray.points.y.data()[j] - g_.data()[j];
+    fft_.mode_errors(r_.data(), e_);
+    record.rows.emplace_back("subspace/fft_error_" + ray.name, e_);
+  }
+}
+
+void SubspaceSpectrumDiagnostic::axes(std::vector<Axis>& out) const {
+  out.push_back({"/subspace/modes", count_from_zero(fft_.num_modes())});
+}
+
 std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task, model::Model& model,
                                                          const io::RunConfig& config) {
   std::vector<std::unique_ptr<Diagnostic>> out;
@@ -71,6 +88,8 @@ std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task
                                                          config.run.steps));
   if (const task::Dataset* reference = task.reference_solution())
     out.push_back(std::make_unique<SolutionErrorDiagnostic>(model, *reference));
+  if (!task.subspace_rays().empty())
+    out.push_back(std::make_unique<SubspaceSpectrumDiagnostic>(model, task.subspace_rays()));
   return out;
 }
 

@@ -49,8 +49,11 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.test_samples = task->test() ? task->test()->size() : 0;
   plan.batch = c.run.batch_size == 0 ? plan.train_samples : std::min(c.run.batch_size, plan.train_samples);
   plan.outputs = layers.back();
-  for (std::size_t l = 0; l + 1 < layers.size(); ++l)
-    plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
+  if (c.model.kind == model::ModelKind::committee)
+    plan.params = layers[0] * layers[1];  // the readout is frozen
+  else
+    for (std::size_t l = 0; l + 1 < layers.size(); ++l)
+      plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
   plan.residual_rows = plan.batch * plan.outputs;
   plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn;
   // Every MLP's f − y has the structure; a PDE residual does not (loss/residual_operator.hpp).

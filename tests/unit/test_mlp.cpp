@@ -49,7 +49,8 @@ std::vector<double> fd_directional(model::Mlp& m, const Matrix& x, const std::ve
 
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
-  for (auto act : {model::Activation::tanh, model::Activation::relu, model::Activation::quadratic})
+  for (auto act : {model::Activation::tanh, model::Activation::relu, model::Activation::quadratic,
+                   model::Activation::polynomial})
     for (const auto& layers : {std::vector<std::size_t>{3, 2}, std::vector<std::size_t>{3, 7, 2},
                                std::vector<std::size_t>{4, 6, 5, 3}, std::vector<std::size_t>{2, 5, 5, 5, 1}})
       for (bool bias : {true, false}) cases.push_back({act, layers, bias});

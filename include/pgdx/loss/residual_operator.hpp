@@ -14,10 +14,6 @@
 #include "pgdx/model/gram_factors.hpp"
 #include "pgdx/model/model.hpp"
 
-namespace pgdx::model {
-class Mlp;
-}
-
 namespace pgdx::loss {
 
 using linalg::Matrix;
@@ -75,6 +71,6 @@ class OutputMinusTarget final : public ResidualOperator {
   Matrix scaled_;
 };
 
-std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Mlp& mlp, double scale = 1.0);
+std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Model& model, double scale = 1.0);
 
 }  // namespace pgdx::loss

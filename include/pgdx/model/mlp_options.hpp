@@ -8,7 +8,11 @@
 
 namespace pgdx::model {
 
-enum class Activation { tanh, relu, quadratic, identity };
+// polynomial: φ(z) = z + (ε/2) z², ε = activation_epsilon (the committee model of Fig. 6).
+enum class Activation { tanh, relu, quadratic, identity, polynomial };
+// mlp: the dense network below. committee: f(x) = s · (1/H) Σ_i φ(w_i·x/√D), only W trained
+// (model/committee.hpp).
+enum class ModelKind { mlp, committee };
 // Weight initialisations named by the paper (EXPERIMENTS.md §0.5).
 enum class Init { kaiming_uniform, glorot_uniform, glorot_normal, he_uniform, he_normal, standard_normal, zeros };
 
@@ -16,8 +20,11 @@ std::string to_string(Activation a);
 std::string to_string(Init i);
 std::optional<Activation> parse_activation(const std::string& name);
 std::optional<Init> parse_init(const std::string& name);
+std::string to_string(ModelKind k);
+std::optional<ModelKind> parse_model_kind(const std::string& name);
 
 struct MlpOptions {
+  ModelKind kind = ModelKind::mlp;
   std::vector<std::size_t> layers = {1, 80, 1};  // widths d_0 … d_L: L affine maps (§0.4)
   Activation activation = Activation::tanh;      // on every hidden layer; the output is affine
   Init init = Init::kaiming_uniform;             // weights
@@ -25,6 +32,8 @@ struct MlpOptions {
   bool bias = true;                              // false: bias-free model, θ holds only the W's
   double init_scale = 1.0;                       // α: multiplies every initial parameter (Omnigrok)
   double output_scale = 1.0;                     // s: f = s · (last affine map)
+  double activation_epsilon = 0.25;              // ε of the polynomial activation
+  bool centered = true;                          // committee: f(x; W) − f(x; W₀) (the model at init removed)
 
   // Throws std::invalid_argument naming the field; io/ turns it into a ConfigError.
   void validate() const;

@@ -61,6 +61,22 @@ class SolutionErrorDiagnostic final : public Diagnostic {
   linalg::Matrix u_;
 };
 
+// subspace/fft_error_<ray>: e_k = (1/m)|DFT_k(r)| of r = y − g along each of the task's rays
+// (EXPERIMENTS.md §5; r = u − f as for the grid spectra), k = 0 … m/2.
+class SubspaceSpectrumDiagnostic final : public Diagnostic {
+ public:
+  SubspaceSpectrumDiagnostic(model::Model& model, const std::vector<task::SubspaceRay>& rays);
+  void measure(const Evaluation& state, Record& record) override;
+  void axes(std::vector<Axis>& out) const override;
+
+ private:
+  model::Model& model_;
+  const std::vector<task::SubspaceRay>& rays_;
+  diag::FftSpectrum fft_;
+  linalg::Matrix g_;
+  std::vector<double> r_, e_;
+};
+
 // The diagnostics every run of this task records.
 std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task, model::Model& model,
                                                          const io::RunConfig& config);

@@ -24,6 +24,10 @@ struct TaskOptions {
   std::size_t solution_grid = 50;     // pinn_poisson: the L² error's grid is this many points per axis
   std::size_t modulus = 23;           // modular_mlp: P of a + b mod P
   double train_fraction = 0.9;        // modular_mlp: share of the P² pairs in the training set
+  std::size_t input_dim = 100;        // polynomial_teacher: D
+  std::size_t train_points = 450;     // polynomial_teacher: training inputs
+  std::size_t test_points = 1000;     // polynomial_teacher: test inputs
+  std::size_t subspace_points = 128;  // polynomial_teacher: m points c_j = j/(m−1) on each subspace ray
   // points = 0 → the task's default grid size.
   void resolve_defaults();
   void validate() const;     // throws std::invalid_argument("task.<key>: …")
@@ -35,6 +39,13 @@ std::pair<std::size_t, std::size_t> task_dimensions(const TaskOptions& options);
 std::size_t training_set_size(const TaskOptions& options);
 // The residual the task's samples define (Task::residual_kind, without loading data).
 loss::ResidualKind residual_kind(const TaskOptions& options);
+
+// Inputs c_j·v on a ray through the origin, c_j = j/(m−1), j = 0 … m−1, with the target there:
+// the residual's DFT along it is the subspace spectrum of Fig. 6 (EXPERIMENTS.md §5).
+struct SubspaceRay {
+  std::string name;  // "train" (v = the first training input) or "test" (v = (1, …, 1))
+  Dataset points;
+};
 
 class Task {
  public:
@@ -49,6 +60,11 @@ class Task {
   virtual loss::ResidualKind residual_kind() const { return loss::ResidualKind::output_minus_target; }
   // Inputs and the exact solution there, for tasks that know it (the PINN): the L² error.
   virtual const Dataset* reference_solution() const { return nullptr; }
+  // Rays whose residual spectrum is recorded (/subspace); empty for most tasks.
+  virtual const std::vector<SubspaceRay>& subspace_rays() const {
+    static const std::vector<SubspaceRay> none;
+    return none;
+  }
   // Targets are one-hot classes: accuracy = argmax of the output vs argmax of the target.
   virtual bool classification() const { return false; }
 };

@@ -30,12 +30,18 @@ TEST_STYLE = "--"  # the paper's Fig. 5: test dashed
 
 
 def scale(run: Run) -> float:
-    """s = 1 / loss.residual_scale (pgdx's default 1), to 12 digits: 1/0.6666666666666666 is 1.5."""
+    """s = 1 / loss.residual_scale (pgdx's default 1), rounded to 12 significant digits: s = 1.8 is
+    written as 0.5555555555555556, whose inverse is 1.7999999999999998."""
     return float(f"{1.0 / positive_setting(run, 'loss.residual_scale', 1.0, '1/s'):.12g}")
 
 
 def scale_text(s: float) -> str:
     return f"s = {s:g}"
+
+
+def wanted(run: Run) -> bool:
+    """A modular_mlp run of an optimizer with a column; the figure skips any other."""
+    return run.task == TASK and run.optimizer in COLUMNS
 
 
 def run_order(run: Run):
@@ -61,7 +67,7 @@ def column(acc_ax, loss_ax, runs: list[Run], colours: dict) -> None:
 
 def figure(runs: list[Run]):
     """Fig. 5 of the given modular_mlp runs (SGD and LM): (figure, Table with one row per run)."""
-    runs = sorted((r for r in runs if r.optimizer in COLUMNS), key=run_order)
+    runs = sorted((r for r in runs if wanted(r)), key=run_order)
     colours = sequential_colours(scale(r) for r in runs)
     fig, axes = plt.subplots(2, len(COLUMNS), figsize=(12, 8.5), sharex=True, sharey="row", squeeze=False,
                              layout="constrained")
@@ -85,7 +91,7 @@ def figure(runs: list[Run]):
 
 def draw(run_dir, out_png) -> Table:
     """Fig. 5 of the modular_mlp runs in `run_dir` to `out_png`; returns one row of final values per run."""
-    runs = load_task_runs(run_dir, "fig5", TASK, lambda r: r.optimizer in COLUMNS, "modular_mlp runs of SGD or LM")
+    runs = load_task_runs(run_dir, "fig5", TASK, wanted, "modular_mlp runs of SGD or LM")
     fig, table = figure([mnist.check(r, LOSSES) for r in runs if r.optimizer in COLUMNS])
     save(fig, out_png)
     return table

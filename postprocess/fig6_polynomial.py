@@ -43,6 +43,11 @@ def alpha_text(value: float) -> str:
     return f"α = {value:g}"
 
 
+def wanted(run: Run) -> bool:
+    """A polynomial_teacher run of an optimizer with a column; the figure skips any other."""
+    return run.task == TASK and run.optimizer in COLUMNS
+
+
 def run_order(run: Run):
     return (ORDER.get(run.optimizer, len(ORDER)), alpha(run), run.attrs.get("seed", 0), run.name)
 
@@ -108,7 +113,7 @@ def ray_panel(ax, run: Run, column: int, colour, label: str, style: dict) -> Non
 
 def figure(runs: list[Run], mode: int | None = None):
     """Fig. 6 of the given polynomial_teacher runs (GD and LM): (figure, Table with one row per run)."""
-    runs = sorted((r for r in runs if r.optimizer in COLUMNS), key=run_order)
+    runs = sorted((r for r in runs if wanted(r)), key=run_order)
     columns = {r.path: check(r, mode) for r in runs}  # every file checked before drawing
     colours = sequential_colours(alpha(r) for r in runs)
     fig, axes = plt.subplots(1, 2 * len(COLUMNS), figsize=(19, 4.8), sharex=True, layout="constrained")
@@ -143,7 +148,7 @@ def figure(runs: list[Run], mode: int | None = None):
 
 def draw(run_dir, out_png, mode: int | None = None) -> Table:
     """Fig. 6 of the polynomial_teacher runs in `run_dir` to `out_png`; returns one row per run."""
-    runs = load_task_runs(run_dir, "fig6", TASK, lambda r: r.optimizer in COLUMNS,
+    runs = load_task_runs(run_dir, "fig6", TASK, wanted,
                           "polynomial_teacher runs of GD (sgd) or LM")
     fig, table = figure(runs, mode)
     save(fig, out_png)

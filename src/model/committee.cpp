@@ -1,5 +1,6 @@
 #include "pgdx/model/committee.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -99,11 +100,25 @@ void Committee::forward(const Matrix& x, Matrix& f) {
   ensure_forward(x);
   readout(h_, f);
   if (!options_.centered) return;
-  // The initial model is recomputed rather than cached: inputs alternate (batch, test set, rays),
-  // and one more H × D × n product is cheap next to a training step.
+  const Matrix& f0 = initial_output(x);
+  for (std::size_t j = 0; j < f.size(); ++j) f.data()[j] -= f0.data()[j];
+}
+
+const Matrix& Committee::initial_output(const Matrix& x) {
+  constexpr std::size_t kRemembered = 4;
+  for (std::size_t k = 0; k < initial_outputs_.size(); ++k) {
+    const Matrix& seen = initial_outputs_[k].x;
+    if (seen.cols() == x.cols() && seen.storage() == x.storage()) {
+      std::rotate(initial_outputs_.begin() + static_cast<long>(k), initial_outputs_.begin() + static_cast<long>(k) + 1,
+                  initial_outputs_.end());
+      return initial_outputs_.back().f0;
+    }
+  }
+  if (initial_outputs_.size() == kRemembered) initial_outputs_.erase(initial_outputs_.begin());
+  initial_outputs_.push_back({x, Matrix()});
   hidden_preactivation(theta0_, inputs_, hidden_, input_scale_, x, h0_);
-  readout(h0_, f0_);
-  for (std::size_t j = 0; j < f.size(); ++j) f.data()[j] -= f0_.data()[j];
+  readout(h0_, initial_outputs_.back().f0);
+  return initial_outputs_.back().f0;
 }
 
 void Committee::vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) {

@@ -36,13 +36,21 @@ class Committee final : public Model {
   void ensure_forward(const Matrix& x);
   // s/H Σ_i φ(h_i) per column of h.
   void readout(const Matrix& h, Matrix& f) const;
+  // f(x; W₀) for the centring, remembered for the last few inputs: training set, test set and rays
+  // are evaluated over and over with the same contents. Entries are matched on the contents of x
+  // (a copy is kept), not its address, so a batch buffer refilled in place is never mistaken.
+  const Matrix& initial_output(const Matrix& x);
 
   MlpOptions options_;
   std::size_t inputs_, hidden_;
   double input_scale_;  // 1/√D
   std::vector<double> theta_, theta0_;
 
-  Matrix h_, slope_, h0_, f0_;  // slope_ = (s/H) φ'(h_)
+  Matrix h_, slope_, h0_;  // slope_ = (s/H) φ'(h_)
+  struct InitialOutput {
+    Matrix x, f0;
+  };
+  std::vector<InitialOutput> initial_outputs_;  // most recently used last
   const double* cached_x_ = nullptr;
   std::size_t cached_cols_ = 0;
   std::uint64_t cached_version_ = 0, version_ = 1;

@@ -67,7 +67,7 @@ def column(acc_ax, loss_ax, runs: list[Run], colours: dict) -> None:
 
 def figure(runs: list[Run]):
     """Fig. 5 of the given modular_mlp runs (SGD and LM): (figure, Table with one row per run)."""
-    runs = sorted((r for r in runs if wanted(r)), key=run_order)
+    runs = sorted((mnist.check(r, LOSSES) for r in runs if wanted(r)), key=run_order)
     colours = sequential_colours(scale(r) for r in runs)
     fig, axes = plt.subplots(2, len(COLUMNS), figsize=(12, 8.5), sharex=True, sharey="row", squeeze=False,
                              layout="constrained")
@@ -92,6 +92,6 @@ def figure(runs: list[Run]):
 def draw(run_dir, out_png) -> Table:
     """Fig. 5 of the modular_mlp runs in `run_dir` to `out_png`; returns one row of final values per run."""
     runs = load_task_runs(run_dir, "fig5", TASK, wanted, "modular_mlp runs of SGD or LM")
-    fig, table = figure([mnist.check(r, LOSSES) for r in runs if r.optimizer in COLUMNS])
+    fig, table = figure(runs)
     save(fig, out_png)
     return table

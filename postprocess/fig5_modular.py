@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 
 from . import mnist  # noqa: E402
-from .panels import NAMES, ORDER, Table, empty_note, first_of_each, save, seed_text, sequential_colours  # noqa: E402
+from .panels import NAMES, Table, empty_note, save, seed_lines, seed_text, sequential_colours, swept_runs  # noqa: E402
 from .runs import Run, load_task_runs, positive_setting  # noqa: E402
 
 TASK = "modular_mlp"
@@ -35,19 +35,6 @@ def scale(run: Run) -> float:
     return float(f"{1.0 / positive_setting(run, 'loss.residual_scale', 1.0, '1/s'):.12g}")
 
 
-def scale_text(s: float) -> str:
-    return f"s = {s:g}"
-
-
-def wanted(run: Run) -> bool:
-    """A modular_mlp run of an optimizer with a column; the figure skips any other."""
-    return run.task == TASK and run.optimizer in COLUMNS
-
-
-def run_order(run: Run):
-    return (ORDER.get(run.optimizer, len(ORDER)), scale(run), run.attrs.get("seed", 0), run.name)
-
-
 def table_row(run: Run) -> dict:
     return {"optimizer": NAMES.get(run.optimizer, run.optimizer), "s": scale(run), "seed": run.attrs.get("seed", "?"),
             "status": run.status, **mnist.run_row(run), "file": run.path.name}
@@ -55,11 +42,9 @@ def table_row(run: Run) -> dict:
 
 def column(acc_ax, loss_ax, runs: list[Run], colours: dict) -> None:
     """One optimizer's accuracies (top) and losses (bottom), one colour per s."""
-    for run, first in first_of_each(runs, scale):
-        label = ("" if first else "_") + scale_text(scale(run)) + mnist.status_text(run)
-        style = dict(lw=1.5 if first else 0.7, alpha=1.0 if first else 0.6, test_style=TEST_STYLE)
-        mnist.accuracy(acc_ax, run, colours[scale(run)], label, **style)
-        mnist.accuracy(loss_ax, run, colours[scale(run)], label, quantities=LOSSES, **style)
+    for run, label, style in seed_lines(runs, scale, lambda r: f"s = {scale(r):g}{mnist.status_text(r)}"):
+        mnist.accuracy(acc_ax, run, colours[scale(run)], label, test_style=TEST_STYLE, **style)
+        mnist.accuracy(loss_ax, run, colours[scale(run)], label, quantities=LOSSES, test_style=TEST_STYLE, **style)
     if runs:
         mnist.legend(acc_ax, loc="best", test_style=TEST_STYLE)
         mnist.legend(loss_ax, handles=[], loc="lower left", test_style=TEST_STYLE, names=("train loss", "test loss"))
@@ -67,7 +52,7 @@ def column(acc_ax, loss_ax, runs: list[Run], colours: dict) -> None:
 
 def figure(runs: list[Run]):
     """Fig. 5 of the given modular_mlp runs (SGD and LM): (figure, Table with one row per run)."""
-    runs = sorted((mnist.check(r, LOSSES) for r in runs if wanted(r)), key=run_order)
+    runs = [mnist.check(r, LOSSES) for r in swept_runs(runs, TASK, COLUMNS, scale)]
     colours = sequential_colours(scale(r) for r in runs)
     fig, axes = plt.subplots(2, len(COLUMNS), figsize=(12, 8.5), sharex=True, sharey="row", squeeze=False,
                              layout="constrained")
@@ -91,7 +76,7 @@ def figure(runs: list[Run]):
 
 def draw(run_dir, out_png) -> Table:
     """Fig. 5 of the modular_mlp runs in `run_dir` to `out_png`; returns one row of final values per run."""
-    runs = load_task_runs(run_dir, "fig5", TASK, wanted, "modular_mlp runs of SGD or LM")
+    runs = load_task_runs(run_dir, "fig5", TASK, lambda r: r.optimizer in COLUMNS, "modular_mlp runs of SGD or LM")
     fig, table = figure(runs)
     save(fig, out_png)
     return table

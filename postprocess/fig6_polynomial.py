@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
 from .panels import NAMES as OPTIMIZER_NAMES  # noqa: E402
-from .panels import ORDER, Table, empty_note, first_of_each, save, seed_text, sequential_colours  # noqa: E402
+from .panels import Table, empty_note, save, seed_lines, seed_text, sequential_colours, swept_runs  # noqa: E402
 from .runs import Run, RunFileError, load_task_runs, positive_setting  # noqa: E402
 
 TASK = "polynomial_teacher"
@@ -37,19 +37,6 @@ RAY_STYLE = "--"  # the paper's Fig. 6: the (1, …, 1) ray dashed
 def alpha(run: Run) -> float:
     """α = model.output_scale, the factor on the committee's output (pgdx's default 1)."""
     return positive_setting(run, "model.output_scale", 1.0, "the output scale α")
-
-
-def alpha_text(value: float) -> str:
-    return f"α = {value:g}"
-
-
-def wanted(run: Run) -> bool:
-    """A polynomial_teacher run of an optimizer with a column; the figure skips any other."""
-    return run.task == TASK and run.optimizer in COLUMNS
-
-
-def run_order(run: Run):
-    return (ORDER.get(run.optimizer, len(ORDER)), alpha(run), run.attrs.get("seed", 0), run.name)
 
 
 def normalised(run: Run, quantity: str):
@@ -113,7 +100,7 @@ def ray_panel(ax, run: Run, column: int, colour, label: str, style: dict) -> Non
 
 def figure(runs: list[Run], mode: int | None = None):
     """Fig. 6 of the given polynomial_teacher runs (GD and LM): (figure, Table with one row per run)."""
-    runs = sorted((r for r in runs if wanted(r)), key=run_order)
+    runs = swept_runs(runs, TASK, COLUMNS, alpha)
     columns = {r.path: check(r, mode) for r in runs}  # every file checked before drawing
     colours = sequential_colours(alpha(r) for r in runs)
     fig, axes = plt.subplots(1, 2 * len(COLUMNS), figsize=(19, 4.8), sharex=True, layout="constrained")
@@ -123,9 +110,7 @@ def figure(runs: list[Run], mode: int | None = None):
             ax.sharey(group[0])
     for optimizer, loss_ax, ray_ax in zip(COLUMNS, loss_axes, ray_axes):
         chosen = [r for r in runs if r.optimizer == optimizer]
-        for run, first in first_of_each(chosen, alpha):
-            label = ("" if first else "_") + alpha_text(alpha(run)) + mnist.status_text(run)
-            style = dict(lw=1.5 if first else 0.7, alpha=1.0 if first else 0.6)
+        for run, label, style in seed_lines(chosen, alpha, lambda r: f"α = {alpha(r):g}{mnist.status_text(r)}"):
             loss_panel(loss_ax, run, colours[alpha(run)], label, style)
             ray_panel(ray_ax, run, columns[run.path][0], colours[alpha(run)], label, style)
         name = NAMES[optimizer]
@@ -148,7 +133,7 @@ def figure(runs: list[Run], mode: int | None = None):
 
 def draw(run_dir, out_png, mode: int | None = None) -> Table:
     """Fig. 6 of the polynomial_teacher runs in `run_dir` to `out_png`; returns one row per run."""
-    runs = load_task_runs(run_dir, "fig6", TASK, wanted,
+    runs = load_task_runs(run_dir, "fig6", TASK, lambda r: r.optimizer in COLUMNS,
                           "polynomial_teacher runs of GD (sgd) or LM")
     fig, table = figure(runs, mode)
     save(fig, out_png)

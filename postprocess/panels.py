@@ -76,6 +76,21 @@ def first_of_each(runs: list[Run], key) -> list[tuple[Run, bool]]:
     return result
 
 
+def swept_runs(runs: list[Run], task: str, columns: tuple, value) -> list[Run]:
+    """The runs of `task` whose optimizer has a column, by column, then by the swept value(run)
+    (s, α), seed and name; a sweep figure skips any other run of the folder."""
+    return sorted((r for r in runs if r.task == task and r.optimizer in columns),
+                  key=lambda r: (columns.index(r.optimizer), value(r), r.attrs.get("seed", 0), r.name))
+
+
+def seed_lines(runs: list[Run], key, text):
+    """(run, label, line style) per run, sorted runs in: the first run of each key(run), the lowest
+    seed, labelled text(run) at full strength; later seeds thin, with a '_' label that matplotlib
+    leaves out of legends."""
+    for run, first in first_of_each(runs, key):
+        yield run, ("" if first else "_") + text(run), dict(lw=1.5 if first else 0.7, alpha=1.0 if first else 0.6)
+
+
 def empty_note(ax, text: str) -> None:
     """A panel without runs says so instead of looking like a plotting failure."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")

@@ -208,6 +208,17 @@ def markdown_table(stdout):
     return lines[0], [dict(zip(cells[0], row)) for row in cells[2:]]
 
 
+def cli_rows(figure, run_dir, out, *options, min_png=10_000):
+    """`python -m postprocess FIGURE RUN_DIR -o OUT OPTIONS` that succeeds quietly, writes a PNG and
+    prints its path, then a table: returns the table's rows."""
+    result = cli(figure, run_dir, "-o", out, *options)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert out.read_bytes()[:8] == PNG_MAGIC and out.stat().st_size > min_png
+    first, rows = markdown_table(result.stdout)
+    assert first == str(out)
+    return rows
+
+
 @pytest.fixture(autouse=True)
 def close_figures():
     """Tests that inspect figure() objects leave them open; free them so pyplot does not pile them up."""
@@ -282,6 +293,12 @@ def pgdx_fig4_runs(tmp_path_factory):
 def pgdx_fig5_runs(tmp_path_factory):
     """4 real modular_mlp runs: SGD and LM × s ∈ {0.5, 2}, 20 steps of addition mod 7 (~2 s)."""
     return pgdx_sweep(tmp_path_factory, "smoke_fig5_modular_mlp.toml")
+
+
+@pytest.fixture(scope="session")
+def pgdx_fig6_runs(tmp_path_factory):
+    """4 real polynomial_teacher runs: GD and LM × α ∈ {1, 4}, 20 steps, 32 points per ray (~2 s)."""
+    return pgdx_sweep(tmp_path_factory, "smoke_fig6_polynomial.toml")
 
 
 def run_env():

@@ -5,7 +5,7 @@ import matplotlib.colors
 import numpy as np
 import pytest
 
-from conftest import PNG_MAGIC, assert_one_line_failure, cli, markdown_table
+from conftest import PNG_MAGIC, assert_one_line_failure, cli, cli_rows
 from grokking_builders import make_modular_file, make_polynomial_file
 from postprocess import fig6_polynomial
 from postprocess.runs import RunFileError, load_run, load_runs
@@ -131,12 +131,8 @@ def test_mode_option_picks_another_wave_number(fig6_dir, tmp_path):
 
 
 def test_cli_table_is_computed_from_the_files(fig6_dir, tmp_path):
-    out = tmp_path / "fig6.png"
-    result = cli("fig6", fig6_dir, "-o", out, "--mode", "64")
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert out.read_bytes()[:8] == PNG_MAGIC and out.stat().st_size > 20_000
-    first, rows = markdown_table(result.stdout)
-    assert first == str(out) and len(rows) == 10
+    rows = cli_rows("fig6", fig6_dir, tmp_path / "fig6.png", "--mode", "64", min_png=20_000)
+    assert len(rows) == 10
     assert [row["optimizer"] for row in rows] == ["GD"] * 5 + ["LM"] * 5
     assert [float(row["α"]) for row in rows] == ALPHAS * 2
     for row in rows:
@@ -214,3 +210,30 @@ def test_normalisation_and_crossing_helpers():
     run_steps = np.array([0, 1, 10, 100])
     assert fig6_polynomial.first_below(run_steps, np.array([1.0, 0.5, 0.1, 0.09])) == 100  # strictly below
     assert fig6_polynomial.first_below(run_steps, np.array([1.0, 0.5, 0.2, 0.15])) == -1
+
+
+def test_draws_real_pgdx_runs(pgdx_fig6_runs, tmp_path):
+    out = tmp_path / "real6.png"
+    table = fig6_polynomial.draw(pgdx_fig6_runs, out)
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    files = sorted(p.name for p in pgdx_fig6_runs.glob("*.h5"))
+    assert sorted(row["file"] for row in table) == files and len(files) == 4
+    # The smoke sweeps α ∈ {1, 4} as model.output_scale (linked entries labelled a1, a4).
+    assert [(row["optimizer"], row["α"]) for row in table] == [("GD", 1.0), ("GD", 4.0), ("LM", 1.0), ("LM", 4.0)]
+    for row in table:
+        expected = by_loops(pgdx_fig6_runs / row["file"])
+        run = load_run(pgdx_fig6_runs / row["file"])
+        assert run.task == "polynomial_teacher" and run.status == row["status"] == "completed"
+        assert f"alpha-a{row['α']:g}_" in row["file"] and expected["alpha"] == row["α"]
+        np.testing.assert_array_equal(run.subspace.step, expected["step"])
+        assert run.subspace.modes.tolist() == list(range(17))  # task.subspace_points = 32
+        assert row["final train loss / initial"] == pytest.approx(expected["normalised"]["train_loss"][-1])
+        assert row["final test loss / initial"] == pytest.approx(expected["normalised"]["test_loss"][-1])
+        assert row["train < 0.1 step"] == expected["crossing"]["train_loss"]
+        assert row["test < 0.1 step"] == expected["crossing"]["test_loss"]
+    fig, _ = fig6_polynomial.figure(load_runs(pgdx_fig6_runs))
+    assert [len(ax.get_lines()) for ax in fig.axes] == [4, 4, 4, 4]
+    assert fig.axes[3].get_ylabel() == "subspace error $e_k$, k = 16"
+    expected = by_loops(pgdx_fig6_runs / table[3]["file"])
+    np.testing.assert_array_equal(fig.axes[3].get_lines()[2].get_ydata(), expected["rays"]["train"][1:])
+    np.testing.assert_array_equal(fig.axes[3].get_lines()[3].get_ydata(), expected["rays"]["test"][1:])

@@ -1,5 +1,5 @@
 """Paper Fig. 6: regression on a quadratic teacher y(x) = (β·x/√D)² with a committee net of output
-scale α, GD vs LM over α (EXPERIMENTS.md §5), from a sweep of the polynomial_teacher task.
+scale α, GD vs LM over α (EXPERIMENTS.md §5), from `pgdx sweep jobs/fig6_polynomial.toml`.
 
 Four panels in a row: (1) GD and (2) LM train (solid) and test (dotted) loss normalised by its
 value at step 0; (3) GD and (4) LM subspace error e_k of one wave number (default the highest,

@@ -55,7 +55,7 @@ class FullSpectrum2D:
 @dataclasses.dataclass
 class Subspace:
     """/subspace of a polynomial_teacher run (EXPERIMENTS.md §5): e_k = (1/m)|DFT_k(r)| of the
-    residual r_j = g(c_j v) − y(c_j v), c_j = j/(m−1), along the ray through v."""
+    residual r_j = y(c_j v) − g(c_j v), c_j = j/(m−1), along the ray through v."""
 
     modes: np.ndarray  # (M,) int64 wave numbers k = 0 … m/2
     step: np.ndarray  # (S,) int64

@@ -208,6 +208,12 @@ def markdown_table(stdout):
     return lines[0], [dict(zip(cells[0], row)) for row in cells[2:]]
 
 
+def train_lines(ax):
+    """The labelled lines of a panel, one per run: the train curve (its test curve's label starts
+    with '_', which keeps it out of the legend)."""
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
 def cli_rows(figure, run_dir, out, *options, min_png=10_000):
     """`python -m postprocess FIGURE RUN_DIR -o OUT OPTIONS` that succeeds quietly, writes a PNG and
     prints its path, then a table: returns the table's rows."""
@@ -279,26 +285,22 @@ def pgdx_sweep(tmp_path_factory, job, *sets):
     return d
 
 
-@pytest.fixture(scope="session")
-def pgdx_fig9_runs(tmp_path_factory):
-    return pgdx_sweep(tmp_path_factory, "smoke_fig9_regression2d.toml")
+def sweep_fixture(name, job):
+    """A session fixture called `name`: the folder of a local `pgdx sweep jobs/JOB`, run once."""
+    @pytest.fixture(scope="session", name=name)
+    def fixture(tmp_path_factory):
+        return pgdx_sweep(tmp_path_factory, job)
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def pgdx_fig4_runs(tmp_path_factory):
-    return pgdx_sweep(tmp_path_factory, "smoke_fig4_pinn.toml")
-
-
-@pytest.fixture(scope="session")
-def pgdx_fig5_runs(tmp_path_factory):
-    """4 real modular_mlp runs: SGD and LM × s ∈ {0.5, 2}, 20 steps of addition mod 7 (~2 s)."""
-    return pgdx_sweep(tmp_path_factory, "smoke_fig5_modular_mlp.toml")
-
-
-@pytest.fixture(scope="session")
-def pgdx_fig6_runs(tmp_path_factory):
-    """4 real polynomial_teacher runs: GD and LM × α ∈ {1, 4}, 20 steps, 32 points per ray (~2 s)."""
-    return pgdx_sweep(tmp_path_factory, "smoke_fig6_polynomial.toml")
+pgdx_fig9_runs = sweep_fixture("pgdx_fig9_runs", "smoke_fig9_regression2d.toml")
+pgdx_fig4_runs = sweep_fixture("pgdx_fig4_runs", "smoke_fig4_pinn.toml")
+# 4 real modular_mlp runs: SGD and LM × s ∈ {0.5, 2}, 20 steps of addition mod 7 (~2 s).
+pgdx_fig5_runs = sweep_fixture("pgdx_fig5_runs", "smoke_fig5_modular_mlp.toml")
+# 4 real polynomial_teacher runs: GD and LM × α ∈ {1, 4}, 20 steps, 32 points per ray (~2 s).
+pgdx_fig6_runs = sweep_fixture("pgdx_fig6_runs", "smoke_fig6_polynomial.toml")
+# 8 real MNIST runs: 4 optimizers × α ∈ {1, 8}, 15 steps each on 200 digits.
+pgdx_fig1_mnist_runs = sweep_fixture("pgdx_fig1_mnist_runs", "smoke_fig1_mnist.toml")
 
 
 def run_env():
@@ -331,12 +333,6 @@ def pgdx_train(tmp_path_factory, job, *sets):
     d = tmp_path_factory.mktemp(job.removesuffix(".toml"))
     run_binary("train", REPO / "jobs" / job, *set_args(sets), "--out", d, "--quiet", timeout=120)
     return d
-
-
-@pytest.fixture(scope="session")
-def pgdx_fig1_mnist_runs(tmp_path_factory):
-    """8 real MNIST runs: 4 optimizers × α ∈ {1, 8}, 15 steps each on 200 digits."""
-    return pgdx_sweep(tmp_path_factory, "smoke_fig1_mnist.toml")
 
 
 @pytest.fixture(scope="session")

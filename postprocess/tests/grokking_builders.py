@@ -1,6 +1,6 @@
 """Synthetic run files for Figs. 5 and 6: modular addition with a quadratic MLP (the layout pgdx
-writes for the modular_mlp task) and the polynomial teacher with its /subspace ray spectra (the
-layout agreed for the polynomial_teacher task, which the binary does not write yet).
+writes for the modular_mlp task) and the polynomial teacher with its /subspace ray spectra
+(docs/hdf5-layout.md), at the full jobs' sizes, which the smoke runs of the binary are far from.
 
 Curves rise or fall smoothly in log(step) at a pace set by optimizer, scale and seed, so every
 curve and table row differs; the grokking attributes and the ray spectra are computed from the
@@ -89,7 +89,7 @@ def ray_spectrum(amplitude, coefficients, m):
 
 def make_polynomial_file(path, optimizer="sgd", alpha=1.0, seed=0, steps=60000, m=128, status="completed",
                          subspace=("modes", "step", "fft_error_train", "fft_error_test")):
-    """A polynomial_teacher run file (Fig. 6) in the agreed layout: losses on a log schedule, and
+    """A polynomial_teacher run file (Fig. 6): losses on a log schedule, and
     /subspace/fft_error_{train,test} from ray_spectrum() at the history's steps. `subspace` lists
     the /subspace datasets to write (all by default)."""
     step = log_schedule(steps)

@@ -4,7 +4,8 @@ import matplotlib.colors
 import numpy as np
 import pytest
 
-from conftest import PNG_MAGIC, assert_one_line_failure, cli, make_pinn_file, make_run_file, markdown_table
+from conftest import (PNG_MAGIC, assert_one_line_failure, cli, make_pinn_file, make_run_file, markdown_table,
+                      train_lines)
 from mnist_builders import make_mnist_file
 from postprocess import fig1_mnist
 from postprocess.runs import RunFileError, load_run, load_runs
@@ -28,11 +29,6 @@ def fig1_dir(tmp_path):
     make_run_file(d / "regression.h5", "sgd", steps=3)
     make_mnist_file(d / "crashed.h5.partial", "adam", status="running")
     return d
-
-
-def train_lines(ax):
-    """The labelled (train, solid) lines; the dotted test line of each run has a '_' label."""
-    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
 def test_loader_reads_mnist_runs(tmp_path):

@@ -4,7 +4,7 @@ import matplotlib.colors
 import numpy as np
 import pytest
 
-from conftest import PNG_MAGIC, assert_one_line_failure, cli, cli_rows, make_pinn_file
+from conftest import PNG_MAGIC, assert_one_line_failure, cli, cli_rows, make_pinn_file, train_lines
 from grokking_builders import make_modular_file
 from mnist_builders import make_mnist_file
 from postprocess import fig5_modular
@@ -28,11 +28,6 @@ def fig5_dir(tmp_path):
     make_mnist_file(d / "mnist.h5", "sgd", steps=40)
     make_modular_file(d / "crashed.h5.partial", "sgd", 1.0, status="running")
     return d
-
-
-def labelled(ax):
-    """The labelled (train, solid) lines; the dashed test line of each run has a '_' label."""
-    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
 def test_s_is_one_over_the_residual_scale(tmp_path):
@@ -63,7 +58,7 @@ def test_panels_follow_the_paper(fig5_dir):
         assert ax.get_xscale() == "log" and ax.get_legend() is not None
         assert len(ax.get_lines()) == 8  # train and test per s; the Adam run is not drawn
         assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "--"] * 4
-        assert [line.get_label() for line in labelled(ax)] == LABELS
+        assert [line.get_label() for line in train_lines(ax)] == LABELS
     for ax in (sgd_acc, lm_acc):
         assert ax.get_ylabel() == "accuracy" and ax.get_ylim() == (0.0, 1.02) and ax.get_yscale() == "linear"
         assert [t.get_text() for t in ax.get_legend().get_texts()] == LABELS + ["train", "test"]
@@ -72,11 +67,11 @@ def test_panels_follow_the_paper(fig5_dir):
         assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train loss", "test loss"]
     assert sgd_loss.get_ylim() == lm_loss.get_ylim()  # rows share their y axis
     # One colour per s, along a sequential colour map (dark → light), the same in every panel.
-    colours = [matplotlib.colors.to_hex(line.get_color()) for line in labelled(sgd_acc)]
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in train_lines(sgd_acc)]
     lightness = [np.mean(matplotlib.colors.to_rgb(c)) for c in colours]
     assert lightness == sorted(lightness) and len(set(colours)) == 4
     for ax in fig.axes[1:]:
-        assert [matplotlib.colors.to_hex(line.get_color()) for line in labelled(ax)] == colours
+        assert [matplotlib.colors.to_hex(line.get_color()) for line in train_lines(ax)] == colours
     # The curves are the files' histories without step 0 (log-x): accuracies on top, losses below.
     run = load_run(fig5_dir / "fig5__optimizer.name-sgd__scale-s1.5.h5")
     steps = run.history["step"][1:]

@@ -1,11 +1,11 @@
-"""postprocess.fig6_polynomial and `python -m postprocess fig6`, on synthetic files in the layout
-agreed for the polynomial_teacher task (the binary does not write it yet)."""
+"""postprocess.fig6_polynomial and `python -m postprocess fig6`: synthetic files of the full job's
+sizes (m = 128, 60 000 steps) and the binary's smoke runs."""
 import h5py
 import matplotlib.colors
 import numpy as np
 import pytest
 
-from conftest import PNG_MAGIC, assert_one_line_failure, cli, cli_rows
+from conftest import PNG_MAGIC, assert_one_line_failure, cli, cli_rows, train_lines
 from grokking_builders import make_modular_file, make_polynomial_file
 from postprocess import fig6_polynomial
 from postprocess.runs import RunFileError, load_run, load_runs
@@ -26,10 +26,6 @@ def fig6_dir(tmp_path_factory):
     make_modular_file(d / "modular.h5", "sgd", 1.0, steps=5)
     make_polynomial_file(d / "crashed.h5.partial", "sgd", 1.0, status="running")
     return d
-
-
-def labelled(ax):
-    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
 def by_loops(path, mode=-1):
@@ -89,8 +85,8 @@ def test_panels_follow_the_paper(fig6_dir):
     for ax in fig.axes:
         assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_xlabel() == "iteration"
         assert len(ax.get_lines()) == 10  # two per α; neither the Adam nor the modular run
-        assert [line.get_label() for line in labelled(ax)] == LABELS
-        lightness = [np.mean(matplotlib.colors.to_rgb(line.get_color())) for line in labelled(ax)]
+        assert [line.get_label() for line in train_lines(ax)] == LABELS
+        lightness = [np.mean(matplotlib.colors.to_rgb(line.get_color())) for line in train_lines(ax)]
         assert lightness == sorted(lightness) and len(set(lightness)) == 5
     for ax in (gd_loss, lm_loss):
         assert ax.get_ylabel() == "loss / loss at step 0"

@@ -215,7 +215,7 @@ std::string default_run_name(const std::string& origin, const RunConfig& c) {
 
 // The optimizer.* keys of `r` into `o`; validation messages name the keys as read.
 void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
-  r.choice("optimizer.name", o.method, optim::parse_method, "sgd|adam|adamw|lm|gn", /*required=*/true);
+  r.choice("optimizer.name", o.method, optim::parse_method, "sgd|adam|adamw|lm|gn|ggn", /*required=*/true);
   r.real("optimizer.lr", o.lr);
   r.real("optimizer.beta1", o.beta1);
   r.real("optimizer.beta2", o.beta2);
@@ -341,6 +341,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 
   r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean|elementwise_mean", /*required=*/true);
   r.real("loss.residual_scale", c.residual_scale);
+  r.choice("loss.kind", c.loss_kind, loss::parse_loss_kind, "mse|cross_entropy");
   if (!(std::isfinite(c.residual_scale) && c.residual_scale > 0))
     r.fail("loss.residual_scale", "must be a finite number > 0 (got " + shortest(c.residual_scale) + ")");
   if (c.residual_scale != 1.0 && c.task.name == "pinn_poisson")
@@ -384,6 +385,21 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   if (c.model.kind == model::ModelKind::committee &&
       task::residual_kind(c.task) != loss::ResidualKind::output_minus_target)
     r.fail("model.kind", "task " + c.task.name + " needs input derivatives of the model: use model.kind = \"mlp\"");
+  if (c.loss_kind == loss::LossKind::cross_entropy) {
+    if (!task::is_classification(c.task))
+      r.fail("loss.kind", "cross_entropy needs one-hot class targets: task " + c.task.name + " has none");
+    if (c.reduction == loss::Reduction::elementwise_mean)
+      r.fail("loss.reduction", "cross_entropy takes sum or mean (a batch mean over samples)");
+    if (c.residual_scale != 1.0) r.fail("loss.residual_scale", "must be 1 with cross_entropy");
+    for (const RunPhase& phase : c.phases)
+      if (phase.optimizer.method == optim::Method::lm || phase.optimizer.method == optim::Method::gn)
+        r.fail("optimizer.name", optim::to_string(phase.optimizer.method) +
+                                     " solves least-squares problems; with loss.kind = cross_entropy use ggn");
+  }
+  for (const RunPhase& phase : c.phases)
+    if (phase.optimizer.method == optim::Method::ggn &&
+        task::residual_kind(c.task) != loss::ResidualKind::output_minus_target)
+      r.fail("optimizer.name", "ggn needs a loss of the model outputs (task " + c.task.name + " has a PDE residual)");
   for (const RunPhase& phase : c.phases)
     if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
         (c.model.layers.size() != 3 || c.model.kind != model::ModelKind::mlp || task::residual_kind(c.task) != loss::ResidualKind::output_minus_target))

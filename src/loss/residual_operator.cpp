@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "pgdx/linalg/blas.hpp"
 #include "pgdx/loss/laplacian_residual.hpp"
 #include "pgdx/model/mlp.hpp"
 
@@ -13,6 +14,18 @@ void scale_all(double factor, Matrix& m) {
     for (double& v : m.storage()) v *= factor;
 }
 }  // namespace
+
+void ResidualOperator::jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) {
+  Matrix jt;
+  jacobian_transposed(s, jt);
+  jv.resize(rows_per_sample(), s.x.cols());
+  linalg::gemv(linalg::Op::transpose, 1.0, jt, v.data(), 0.0, jv.data());
+}
+
+void OutputMinusTarget::jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) {
+  model_.jvp(s.x, v, jv);
+  scale_all(scale_, jv);
+}
 
 void OutputMinusTarget::residual(const Samples& s, Matrix& e) {
   model_.forward(s.x, e);

@@ -5,16 +5,8 @@
 
 namespace pgdx::optim {
 
-void loss_gradient(LeastSquaresProblem& problem, std::vector<double>& residual, std::vector<double>& gradient) {
-  problem.residual(residual);
-  problem.jt_times(residual, gradient);
-  const double c = problem.loss_scale();
-  if (c != 1.0)
-    for (double& g : gradient) g *= c;
-}
-
 StepInfo Sgd::step(LeastSquaresProblem& problem) {
-  loss_gradient(problem, e_, g_);
+  problem.gradient(e_, g_);
   theta_ = problem.params();
   for (std::size_t i = 0; i < theta_.size(); ++i) theta_[i] -= options_.lr * (g_[i] + options_.weight_decay * theta_[i]);
   problem.set_params(theta_);
@@ -38,7 +30,7 @@ void Adam::set_state(const OptimizerState& state) {
 }
 
 StepInfo Adam::step(LeastSquaresProblem& problem) {
-  loss_gradient(problem, e_, g_);
+  problem.gradient(e_, g_);
   theta_ = problem.params();
   const std::size_t p = theta_.size();
   if (m_.size() != p) {

@@ -2,6 +2,7 @@
 
 #include "pgdx/optim/first_order.hpp"
 #include "pgdx/optim/gauss_newton.hpp"
+#include "pgdx/optim/generalized_gauss_newton.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
 
 namespace pgdx::optim {
@@ -13,6 +14,7 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
     case Method::adamw: return std::make_unique<Adam>(options);
     case Method::lm: return std::make_unique<LevenbergMarquardt>(options);
     case Method::gn: return std::make_unique<GaussNewton>(options);
+    case Method::ggn: return std::make_unique<GeneralizedGaussNewton>(options);
   }
   return nullptr;
 }

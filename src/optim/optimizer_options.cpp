@@ -23,7 +23,8 @@ std::optional<E> value_of(const std::pair<E, const char*> (&table)[N], const std
 }
 
 const std::pair<Method, const char*> kMethods[] = {
-    {Method::sgd, "sgd"}, {Method::adam, "adam"}, {Method::adamw, "adamw"}, {Method::lm, "lm"}, {Method::gn, "gn"}};
+    {Method::sgd, "sgd"}, {Method::adam, "adam"}, {Method::adamw, "adamw"}, {Method::lm, "lm"}, {Method::gn, "gn"},
+    {Method::ggn, "ggn"}};
 const std::pair<MuScale, const char*> kMuScales[] = {{MuScale::sum, "sum"}, {MuScale::mean, "mean"}};
 const std::pair<DampingKind, const char*> kDampings[] = {
     {DampingKind::constant, "constant"}, {DampingKind::loglinear, "loglinear"}, {DampingKind::adaptive, "adaptive"}};
@@ -76,6 +77,8 @@ void OptimizerOptions::validate() const {
   require(gram_distributed_min_rows >= 1, "gram_distributed_min_rows", "must be >= 1");
   require(std::isfinite(gn_cutoff) && gn_cutoff >= 0, "gn_cutoff", "must be a finite number >= 0");
   if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
+  if (method == Method::ggn)
+    require(damping != DampingKind::adaptive, "damping", "ggn takes constant or loglinear damping");
 }
 
 std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
@@ -91,6 +94,11 @@ std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
     case Method::lm:
       os << ", gram " << to_string(o.gram) << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
+      break;
+    case Method::ggn:
+      os << ", gram " << to_string(o.gram) << ", mu " << o.mu << ", damping " << to_string(o.damping);
+      if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
+      if (o.weight_decay > 0) os << ", weight_decay " << o.weight_decay;
       break;
     case Method::gn:
       os << ", gram " << to_string(o.gram) << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");

@@ -55,7 +55,8 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
     for (std::size_t l = 0; l + 1 < layers.size(); ++l)
       plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
   plan.residual_rows = plan.batch * plan.outputs;
-  plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn;
+  plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn ||
+                      c.optimizer.method == optim::Method::ggn;
   // Every MLP's f − y has the structure; a PDE residual does not (loss/residual_operator.hpp).
   plan.structured = c.optimizer.gram != optim::GramMode::explicit_rows &&
                     task::residual_kind(c.task) == loss::ResidualKind::output_minus_target;

@@ -99,14 +99,17 @@ bool ResidualProblem::parameter_gram(dist::DistMatrix& g) {
   return true;
 }
 
-void ResidualProblem::gram(dist::DistMatrix& k) {
+void ResidualProblem::shape_gram(dist::DistMatrix& k) {
   ensure_grid();
   const int n_rows = static_cast<int>(batch_size_ * residual_.rows_per_sample());
   // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
   const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
   if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != gram_block_)
     k = dist::DistMatrix(grid, n_rows, n_rows, gram_block_);
+}
 
+void ResidualProblem::prepare_jacobian() {
+  if (gram_state_ == state_) return;
   // Every rank asks the model the same question, so the path is the same everywhere.
   structured_ = gram_mode_ != optim::GramMode::explicit_rows && residual_.gram_factors(local_samples(), factors_local_);
   if (gram_mode_ == optim::GramMode::structured && !structured_)
@@ -119,21 +122,25 @@ void ResidualProblem::gram(dist::DistMatrix& k) {
       gather_columns(comm_, factors_local_.inputs[l], factors_.inputs[l]);
       gather_columns(comm_, factors_local_.signals[l], factors_.signals[l]);
     }
-    assemble_structured_gram(factors_, residual_.rows_per_sample(), k, comm_);
-    gram_state_ = state_;
-    return;
-  }
-  // J is N·p numbers: one rank writes it straight into the gathered matrix (reusing its storage);
-  // several hold their own rows only until they are gathered.
-  if (comm_.size() == 1) {
+  } else if (comm_.size() == 1) {
+    // J is N·p numbers: one rank writes it straight into the gathered matrix (reusing its
+    // storage); several hold their own rows only until they are gathered.
     residual_.jacobian_transposed(local_samples(), jt_full_);
   } else {
     residual_.jacobian_transposed(local_samples(), jt_local_);
     gather_columns(comm_, jt_local_, jt_full_);
     jt_local_ = linalg::Matrix();
   }
-  assemble_explicit_gram(jt_full_, k, comm_);
   gram_state_ = state_;
+}
+
+void ResidualProblem::gram(dist::DistMatrix& k) {
+  shape_gram(k);
+  prepare_jacobian();
+  if (structured_)
+    assemble_structured_gram(factors_, residual_.rows_per_sample(), k, comm_);
+  else
+    assemble_explicit_gram(jt_full_, k, comm_);
 }
 
 void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>& out) {
@@ -166,8 +173,83 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
 
 double ResidualProblem::loss() {
   residual(gathered_);
-  const double norm = linalg::norm2(gathered_.size(), gathered_.data());
-  return loss::mse_value(reduction_, norm * norm, batch_size_, residual_.rows_per_sample());
+  return loss_of(gathered_);
+}
+
+double ResidualProblem::loss_of(const std::vector<double>& e) {
+  if (output_loss_.kind() == loss::LossKind::squared) {
+    const double norm = linalg::norm2(e.size(), e.data());
+    return loss::mse_value(reduction_, norm * norm, batch_size_, residual_.rows_per_sample());
+  }
+  return output_loss_.value(e, batch_targets(), residual_.rows_per_sample());
+}
+
+const std::vector<double>& ResidualProblem::batch_targets() {
+  gather_columns(comm_, y_local_, y_full_);
+  return y_full_.storage();
+}
+
+void ResidualProblem::j_times(const std::vector<double>& v, std::vector<double>& out) {
+  residual_.jvp(local_samples(), v, jv_local_);
+  comm_.allgatherv(jv_local_.storage(), out);
+}
+
+void ResidualProblem::gradient(std::vector<double>& e, std::vector<double>& g) {
+  if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::gradient(e, g);
+  residual(e);
+  output_loss_.gradient(e, batch_targets(), residual_.rows_per_sample(), residual_work_);
+  jt_times(residual_work_, g);
+}
+
+void ResidualProblem::ensure_hessian_roots() {
+  if (roots_state_ == state_) return;
+  residual(residual_work_);
+  output_loss_.hessian_roots(residual_work_, batch_targets(), residual_.rows_per_sample(), roots_);
+  roots_state_ = state_;
+}
+
+namespace {
+
+// Columns r = i·C + c of m (d × N) replaced by Σ_c' m[:, i·C + c'] S_i[c', c]: the rows of S J.
+void whiten_columns(const linalg::Matrix& m, const std::vector<double>& roots, std::size_t outputs,
+                    linalg::Matrix& out) {
+  out.resize(m.rows(), m.cols());
+  const std::size_t n = m.cols() / outputs;
+  const int d = static_cast<int>(m.rows()), c = static_cast<int>(outputs);
+  for (std::size_t i = 0; i < n; ++i)
+    linalg::gemm(linalg::Op::none, linalg::Op::none, d, c, c, 1.0, m.col(i * outputs), d,
+                 roots.data() + i * outputs * outputs, c, 0.0, out.col(i * outputs), d);
+}
+
+}  // namespace
+
+void ResidualProblem::curvature_gram(dist::DistMatrix& k) {
+  if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::curvature_gram(k);
+  shape_gram(k);
+  prepare_jacobian();
+  ensure_hessian_roots();
+  const std::size_t c = residual_.rows_per_sample();
+  if (structured_) {
+    factors_whitened_.inputs = factors_.inputs;
+    factors_whitened_.bias_term = factors_.bias_term;
+    factors_whitened_.signals.resize(factors_.signals.size());
+    for (std::size_t l = 0; l < factors_.signals.size(); ++l)
+      whiten_columns(factors_.signals[l], roots_, c, factors_whitened_.signals[l]);
+    assemble_structured_gram(factors_whitened_, c, k, comm_);
+  } else {
+    whiten_columns(jt_full_, roots_, c, jt_whitened_);
+    assemble_explicit_gram(jt_whitened_, k, comm_);
+  }
+}
+
+void ResidualProblem::curvature_root_times(const std::vector<double>& w, std::vector<double>& out) {
+  if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::curvature_root_times(w, out);
+  ensure_hessian_roots();
+  const std::size_t c = residual_.rows_per_sample();
+  out.assign(w.size(), 0.0);
+  for (std::size_t i = 0; i < w.size() / c; ++i)
+    for (std::size_t b = 0; b < c; ++b)
+      for (std::size_t a = 0; a < c; ++a) out[i * c + a] += roots_[i * c * c + b * c + a] * w[i * c + b];
 }
 
 }  // namespace pgdx::run

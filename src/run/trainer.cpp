@@ -12,11 +12,6 @@ namespace pgdx::run {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double squared_norm(const std::vector<double>& v) {
-  const double n = linalg::norm2(v.size(), v.data());
-  return n * n;
-}
-
 // Fraction of samples whose output f = e/γ + y has its largest entry where the one-hot target has.
 double accuracy(const std::vector<double>& residual, const linalg::Matrix& y, double scale) {
   const std::size_t classes = y.rows(), n = y.cols();
@@ -59,6 +54,8 @@ Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, 
       train_problem_(residual, comm, config.reduction),
       test_problem_(residual, comm, config.reduction),
       minibatch_rng_(config.run.seed, Stream::minibatch) {
+  for (ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})
+    problem->set_loss_kind(config.loss_kind);
   train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());
   if (full_batch()) batch_problem_.set_all(task.train());
@@ -113,13 +110,11 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   Record record;
   record.step = step;
   train_problem_.residual(train_residual_);
-  const std::size_t entries = train_problem_.rows_per_sample();
-  record.reals.emplace_back("train_loss", loss::mse_value(config_.reduction, squared_norm(train_residual_),
-                                                          task_.train().size(), entries));
+  record.reals.emplace_back("train_loss", train_problem_.loss_of(train_residual_));
   double test_loss = kNaN;
   if (task_.test()) {
     test_problem_.residual(test_residual_);
-    test_loss = loss::mse_value(config_.reduction, squared_norm(test_residual_), task_.test()->size(), entries);
+    test_loss = test_problem_.loss_of(test_residual_);
   }
   record.reals.emplace_back("test_loss", test_loss);
   if (task_.classification()) {

@@ -51,6 +51,10 @@ std::size_t training_set_size(const TaskOptions& options) {
   return options.points;
 }
 
+bool is_classification(const TaskOptions& options) {
+  return options.name == "mnist" || options.name == "modular_mlp";
+}
+
 loss::ResidualKind residual_kind(const TaskOptions& options) {
   return options.name == "pinn_poisson" ? loss::ResidualKind::laplacian : loss::ResidualKind::output_minus_target;
 }

@@ -135,6 +135,10 @@ class LinearProblem final : public optim::LeastSquaresProblem {
     out.assign(j_.cols(), 0.0);
     linalg::gemv(linalg::Op::transpose, 1.0, j_, z.data(), 0.0, out.data());
   }
+  void j_times(const std::vector<double>& v, std::vector<double>& out) override {
+    out.assign(j_.rows(), 0.0);
+    linalg::gemv(linalg::Op::none, 1.0, j_, v.data(), 0.0, out.data());
+  }
 
   const Matrix& jacobian() const { return j_; }
   const std::vector<double>& theta0() const { return theta0_; }

@@ -85,19 +85,19 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"run.record_every=0"}) == "job.toml: key 'run.record_every': must be >= 1 (got 0)");
   CHECK(error_of(kValid, {"optimizer.mu=0"}) == "job.toml: key 'optimizer.mu': must be a finite number > 0 (got 0)");
   CHECK(error_of(kValid, {"optimizer.name=newton"}) ==
-        "job.toml: key 'optimizer.name': must be one of sgd|adam|adamw|lm|gn (got 'newton')");
+        "job.toml: key 'optimizer.name': must be one of sgd|adam|adamw|lm|gn|ggn (got 'newton')");
   CHECK(error_of(kValid, {"optimizer.mu_scale=total"}) ==
         "job.toml: key 'optimizer.mu_scale': must be one of sum|mean (got 'total')");
   CHECK(error_of(kValid, {"loss.reduction=avg"}) == "job.toml: key 'loss.reduction': must be one of sum|mean|elementwise_mean (got 'avg')");
   CHECK(error_of(kValid, {"model.activation=gelu"}) ==
-        "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity (got 'gelu')");
+        "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity|polynomial (got 'gelu')");
   CHECK(error_of(kValid, {"model.layers=[1,0,1]"}) ==
         "job.toml: key 'model.layers': expected an array of integers >= 1, got [ 1, 0, 1 ]");
   CHECK(error_of(kValid, {"model.layers=[2,8,1]"}) == "job.toml: key 'model.layers': task regression1d needs 1 input and 1 output");
   CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
         "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
   CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
-  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist|modular_mlp (got 'cifar')");
+  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist|modular_mlp|polynomial_teacher (got 'cifar')");
   CHECK(error_of(kValid, {"run.batch_size=50"}) ==
         "job.toml: key 'run.batch_size': is larger than the training set (20)");
   CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");
@@ -106,6 +106,32 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"optimizer.damping=auto"}) ==
         "job.toml: key 'optimizer.damping': must be one of constant|loglinear|adaptive (got 'auto')");
   CHECK(error_of(kValid, {"run.name=a/b"}) == "job.toml: key 'run.name': must not contain '/'");
+}
+
+TEST_CASE("cross-entropy, GGN and committee keys are checked", "[config]") {
+  CHECK(error_of(kValid, {"loss.kind=hinge"}) ==
+        "job.toml: key 'loss.kind': must be one of mse|cross_entropy (got 'hinge')");
+  CHECK(error_of(kValid, {"loss.kind=\"cross_entropy\""}) ==
+        "job.toml: key 'loss.kind': cross_entropy needs one-hot class targets: task regression1d has none");
+  const std::vector<std::string> mnist_ce = {"task.name=\"modular_mlp\"", "task.modulus=5", "model.layers=[10,8,5]",
+                                             "loss.kind=\"cross_entropy\""};
+  auto with_more = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = mnist_ce;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+  CHECK(error_of(kValid, with_more({"optimizer.name=\"lm\""})) ==
+        "job.toml: key 'optimizer.name': lm solves least-squares problems; with loss.kind = cross_entropy use ggn");
+  CHECK(error_of(kValid, with_more({"loss.reduction=\"elementwise_mean\""})) ==
+        "job.toml: key 'loss.reduction': cross_entropy takes sum or mean (a batch mean over samples)");
+  CHECK(error_of(kValid, with_more({"loss.residual_scale=0.5"})) ==
+        "job.toml: key 'loss.residual_scale': must be 1 with cross_entropy");
+  CHECK(error_of(kValid, with_more({"optimizer.name=\"ggn\"", "optimizer.damping=\"adaptive\""})) ==
+        "job.toml: key 'optimizer.damping': ggn takes constant or loglinear damping (got 'adaptive')");
+  CHECK(error_of(kValid, {"model.kind=\"committee\""}) ==
+        "job.toml: key 'model.bias': a committee has no biases (set model.bias = false)");
+  CHECK(error_of(kValid, {"model.kind=\"committee\"", "model.layers=[1,8,8,1]", "model.bias=false"}) ==
+        "job.toml: key 'model.layers': a committee is [D, H, 1] (one hidden layer, one output) (got [ 1, 8, 8, 1 ])");
 }
 
 TEST_CASE("required convention keys must be present", "[config]") {

@@ -33,7 +33,7 @@ TEST_CASE("loss reductions: value and gradient match their formulas", "[loss]") 
     problem.set_all(data);
     CHECK(problem.loss() == Approx(c.expected).epsilon(1e-14));
     std::vector<double> e, gradient;
-    optim::loss_gradient(problem, e, gradient);
+    problem.gradient(e, gradient);
     const std::vector<double> v = test::random_vector(net.num_params(), rng);
     const auto fd = test::central_difference(
         net.params(), v, 1e-6, [&](const std::vector<double>& t) { problem.set_params(t); },

@@ -222,6 +222,9 @@ class CurvedProblem final : public optim::LeastSquaresProblem {
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override {
     out = {2 * theta_[0] * z[0], z[1]};
   }
+  void j_times(const std::vector<double>& v, std::vector<double>& out) override {
+    out = {2 * theta_[0] * v[0], v[1]};
+  }
   std::vector<double> theta_ = {0.05, 1.0};
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pgdx/loss/mse.hpp"
+#include "pgdx/loss/output_loss.hpp"
 #include "pgdx/model/mlp_options.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
 #include "pgdx/task/task.hpp"
@@ -44,6 +45,7 @@ struct RunConfig {
   model::MlpOptions model;
   loss::Reduction reduction = loss::Reduction::mean;
   double residual_scale = 1.0;  // loss.residual_scale γ: e = γ (f − y)
+  loss::LossKind loss_kind = loss::LossKind::squared;  // loss.kind: mse | cross_entropy
   optim::OptimizerOptions optimizer;  // the first phase's (what a single-optimizer run uses)
   std::vector<RunPhase> phases;       // ≥ 1; their steps add up to run.steps
 };

@@ -42,6 +42,9 @@ class ResidualOperator {
   virtual void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) = 0;
   // jt (p × N), column i·C + c = ∂e_c(sample i)/∂θ.
   virtual void jacobian_transposed(const Samples& s, Matrix& jt) = 0;
+  // jv (C × n) = J v. The default goes through the explicit rows (N·p numbers); operators whose
+  // model has a forward-mode product override it.
+  virtual void jvp(const Samples& s, const std::vector<double>& v, Matrix& jv);
   // Factors of K without J (model/gram_factors.hpp), when the residual's Jacobian is the model's.
   virtual bool gram_factors(const Samples& /*s*/, model::GramFactors& /*out*/) { return false; }
   // JᵀJ (p × p, both triangles) of these samples without J, when the model can form it.
@@ -61,6 +64,7 @@ class OutputMinusTarget final : public ResidualOperator {
   void residual(const Samples& s, Matrix& e) override;
   void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) override;
   void jacobian_transposed(const Samples& s, Matrix& jt) override;
+  void jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) override;
   bool gram_factors(const Samples& s, model::GramFactors& out) override;
   bool parameter_gram(const Samples& s, Matrix& g) override;
   void forget_cached_forward() override { model_.forget_cached_forward(); }

@@ -10,9 +10,6 @@
 
 namespace pgdx::optim {
 
-// g = c·Jᵀe at the problem's current θ (shared by the first-order methods).
-void loss_gradient(LeastSquaresProblem& problem, std::vector<double>& residual, std::vector<double>& gradient);
-
 class Sgd final : public Optimizer {
  public:
   explicit Sgd(const OptimizerOptions& options) : options_(options) {}

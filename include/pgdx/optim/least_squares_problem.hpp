@@ -1,7 +1,9 @@
 #pragma once
 // What every optimizer sees: a least-squares problem on the current batch,
 //   L(θ) = c · ½‖e(θ)‖²,  e ∈ R^N (N = n·C, sample-major),  J = ∂e/∂θ,
-// with c = 1 (sum) or 1/n (mean). Distribution across ranks is hidden behind it: every call
+// with c = 1 (sum) or 1/n (mean) — or, for losses that are not least squares (cross-entropy), any
+// L(f) of the outputs f = e + y, seen by first-order methods through gradient() and by the
+// generalised Gauss–Newton method through the curvature calls (loss/output_loss.hpp). Distribution across ranks is hidden behind it: every call
 // returns the same values on every rank. This is the boundary that lets a task supply its own
 // residual (e = f − y for regression; a PDE residual for a PINN) without touching optimizers.
 #include <cstddef>
@@ -32,6 +34,16 @@ class LeastSquaresProblem {
   // same θ and batch uses the same whole-batch data on every rank.
   virtual bool parameter_gram(dist::DistMatrix& /*g*/) { return false; }
   virtual std::size_t num_rows() const { return 0; }  // N of the current batch
+
+  virtual void j_times(const std::vector<double>& v, std::vector<double>& out) = 0;  // J v, N entries
+  // ∇L(θ) (p entries), with the residual e it was computed from. Default: c·Jᵀe.
+  virtual void gradient(std::vector<double>& e, std::vector<double>& g);
+  // The loss's curvature in the outputs, H = ∂²L/∂f² (block-diagonal), through S = H^{1/2}:
+  // the GGN matrix is JᵀHJ = (SJ)ᵀ(SJ). Defaults are the least-squares H = c·I.
+  // K̃ = S J Jᵀ S, lower triangle, laid out as gram() lays out K.
+  virtual void curvature_gram(dist::DistMatrix& k);
+  // out = S w (N entries) at the current θ and batch.
+  virtual void curvature_root_times(const std::vector<double>& w, std::vector<double>& out);
 };
 
 }  // namespace pgdx::optim

@@ -7,7 +7,7 @@
 
 namespace pgdx::optim {
 
-enum class Method { sgd, adam, adamw, lm, gn };
+enum class Method { sgd, adam, adamw, lm, gn, ggn };
 // Scale μ is given on: "sum" adds μ to JᵀJ as written; "mean" adds it to JᵀJ/n, i.e. μ_sum = n·μ.
 enum class MuScale { sum, mean };
 enum class DampingKind { constant, loglinear, adaptive };

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "pgdx/loss/mse.hpp"
+#include "pgdx/loss/output_loss.hpp"
 #include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/least_squares_problem.hpp"
@@ -30,6 +31,10 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   ResidualProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
                   optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
                   long gram_distributed_min_rows = 1024);
+
+  // The loss of the outputs (default squared, L = c·½‖e‖²); cross-entropy needs e = f − y.
+  void set_loss_kind(loss::LossKind kind) { output_loss_ = loss::OutputLoss(kind, reduction_); }
+  loss::LossKind loss_kind() const { return output_loss_.kind(); }
 
   // Batch = columns `indices` of `data`, in that order (indices identical on every rank).
   void set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices);
@@ -53,9 +58,15 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   // JᵀJ from the whole batch, computed alike on every rank (the batch inputs are gathered).
   bool parameter_gram(dist::DistMatrix& g) override;
   std::size_t num_rows() const override { return batch_size_ * residual_.rows_per_sample(); }
+  void j_times(const std::vector<double>& v, std::vector<double>& out) override;
+  void gradient(std::vector<double>& e, std::vector<double>& g) override;
+  void curvature_gram(dist::DistMatrix& k) override;
+  void curvature_root_times(const std::vector<double>& w, std::vector<double>& out) override;
 
-  // L(θ) on the batch with the configured reduction.
+  // L(θ) on the batch with the configured loss and reduction.
   double loss();
+  // L of a residual of this batch's shape (e.g. one just computed by residual()).
+  double loss_of(const std::vector<double>& e);
   // Whether gram() takes the structured path (decided at the first call).
   bool structured() const { return structured_; }
 
@@ -63,6 +74,13 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   loss::Samples local_samples() const { return {x_local_, y_local_, coefficients_local_}; }
   loss::Samples all_samples() const { return {x_full_, y_full_, coefficients_full_}; }
   void ensure_grid();
+  // Shapes k for the batch's N × N system (whole or block-cyclic).
+  void shape_gram(dist::DistMatrix& k);
+  // The batch's Jacobian rows or structured factors, gathered on every rank (factors_/jt_full_).
+  void prepare_jacobian();
+  // S = H^{1/2} per sample of the batch at the current θ (roots_).
+  void ensure_hessian_roots();
+  const std::vector<double>& batch_targets();
 
   std::unique_ptr<loss::ResidualOperator> owned_;
   loss::ResidualOperator& residual_;
@@ -84,6 +102,11 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   // factors) still describe the current Jacobian.
   std::uint64_t state_ = 0, gram_state_ = ~std::uint64_t{0}, parameter_state_ = ~std::uint64_t{0};
   linalg::Matrix x_full_, y_full_, coefficients_full_, cotangent_full_, g_whole_;
+  loss::OutputLoss output_loss_{loss::LossKind::squared, reduction_};
+  std::vector<double> roots_, residual_work_, jv_gathered_;
+  std::uint64_t roots_state_ = ~std::uint64_t{0};
+  model::GramFactors factors_whitened_;
+  linalg::Matrix jt_whitened_, jv_local_;
 };
 
 }  // namespace pgdx::run

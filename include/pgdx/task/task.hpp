@@ -37,6 +37,8 @@ struct TaskOptions {
 std::pair<std::size_t, std::size_t> task_dimensions(const TaskOptions& options);
 // Training samples the task will have (also without loading data).
 std::size_t training_set_size(const TaskOptions& options);
+// Whether the task's targets are one-hot classes (Task::classification, without loading data).
+bool is_classification(const TaskOptions& options);
 // The residual the task's samples define (Task::residual_kind, without loading data).
 loss::ResidualKind residual_kind(const TaskOptions& options);
 

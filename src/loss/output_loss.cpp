@@ -1,0 +1,119 @@
+#include "pgdx/loss/output_loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "pgdx/linalg/blas.hpp"
+#include "pgdx/linalg/matrix.hpp"
+
+namespace pgdx::loss {
+
+std::string to_string(LossKind k) { return k == LossKind::cross_entropy ? "cross_entropy" : "mse"; }
+
+std::optional<LossKind> parse_loss_kind(const std::string& name) {
+  if (name == "mse") return LossKind::squared;
+  if (name == "cross_entropy") return LossKind::cross_entropy;
+  return std::nullopt;
+}
+
+void softmax(const double* f, std::size_t outputs, double* p) {
+  const double top = *std::max_element(f, f + outputs);
+  double sum = 0.0;
+  for (std::size_t c = 0; c < outputs; ++c) sum += p[c] = std::exp(f[c] - top);
+  for (std::size_t c = 0; c < outputs; ++c) p[c] /= sum;
+}
+
+namespace {
+
+std::size_t samples_of(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs) {
+  if (outputs == 0 || e.size() != y.size() || e.size() % outputs != 0)
+    throw std::invalid_argument("OutputLoss: residual and targets must both be C × n");
+  return e.size() / outputs;
+}
+
+}  // namespace
+
+double OutputLoss::value(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs) const {
+  const std::size_t n = samples_of(e, y, outputs);
+  const double c = scale(n, outputs);
+  double sum = 0.0;
+  if (kind_ == LossKind::squared) {
+    for (double v : e) sum += v * v;
+    return c * 0.5 * sum;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* yi = y.data() + i * outputs;
+    const double* ei = e.data() + i * outputs;
+    double top = -HUGE_VAL, mass = 0.0, fit = 0.0;
+    for (std::size_t k = 0; k < outputs; ++k) top = std::max(top, ei[k] + yi[k]);
+    double exps = 0.0;
+    for (std::size_t k = 0; k < outputs; ++k) {
+      const double f = ei[k] + yi[k];
+      exps += std::exp(f - top);
+      mass += yi[k];
+      fit += yi[k] * f;
+    }
+    sum += mass * (top + std::log(exps)) - fit;  // −Σ_k y_k log p_k
+  }
+  return c * sum;
+}
+
+void OutputLoss::gradient(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                          std::vector<double>& q) const {
+  const std::size_t n = samples_of(e, y, outputs);
+  const double c = scale(n, outputs);
+  q.resize(e.size());
+  if (kind_ == LossKind::squared) {
+    for (std::size_t r = 0; r < e.size(); ++r) q[r] = c * e[r];
+    return;
+  }
+  std::vector<double> f(outputs);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* yi = y.data() + i * outputs;
+    double mass = 0.0;
+    for (std::size_t k = 0; k < outputs; ++k) {
+      f[k] = e[i * outputs + k] + yi[k];
+      mass += yi[k];
+    }
+    double* qi = q.data() + i * outputs;
+    softmax(f.data(), outputs, qi);
+    for (std::size_t k = 0; k < outputs; ++k) qi[k] = c * (mass * qi[k] - yi[k]);
+  }
+}
+
+void OutputLoss::hessian_roots(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                               std::vector<double>& roots) const {
+  const std::size_t n = samples_of(e, y, outputs);
+  const double c = scale(n, outputs);
+  const std::size_t block = outputs * outputs;
+  roots.assign(n * block, 0.0);
+  if (kind_ == LossKind::squared) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < outputs; ++k) roots[i * block + k * outputs + k] = std::sqrt(c);
+    return;
+  }
+  std::vector<double> f(outputs), p(outputs), eigenvalues;
+  linalg::Matrix h(outputs, outputs);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* yi = y.data() + i * outputs;
+    double mass = 0.0;
+    for (std::size_t k = 0; k < outputs; ++k) {
+      f[k] = e[i * outputs + k] + yi[k];
+      mass += yi[k];
+    }
+    softmax(f.data(), outputs, p.data());
+    for (std::size_t a = 0; a < outputs; ++a)
+      for (std::size_t b = 0; b < outputs; ++b) h(a, b) = c * mass * ((a == b ? p[a] : 0.0) - p[a] * p[b]);
+    // H = U Λ Uᵀ is PSD (round-off can make its zero eigenvalue slightly negative: clamp).
+    linalg::symmetric_eigen(h, eigenvalues);
+    double* root = roots.data() + i * block;
+    for (std::size_t k = 0; k < outputs; ++k) {
+      const double s = std::sqrt(std::max(eigenvalues[k], 0.0));
+      for (std::size_t b = 0; b < outputs; ++b)
+        for (std::size_t a = 0; a < outputs; ++a) root[b * outputs + a] += s * h(a, k) * h(b, k);
+    }
+  }
+}
+
+}  // namespace pgdx::loss

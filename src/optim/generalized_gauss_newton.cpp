@@ -1,0 +1,35 @@
+#include "pgdx/optim/generalized_gauss_newton.hpp"
+
+namespace pgdx::optim {
+
+GeneralizedGaussNewton::GeneralizedGaussNewton(const OptimizerOptions& options, std::unique_ptr<GramSolver> solver)
+    : options_(options), damping_(options), solver_(std::move(solver)) {}
+
+StepInfo GeneralizedGaussNewton::step(LeastSquaresProblem& problem) {
+  problem.gradient(e_, v_);
+  theta_ = problem.params();
+  for (std::size_t i = 0; i < v_.size(); ++i) v_[i] += options_.weight_decay * theta_[i];
+  problem.curvature_gram(k_);
+  problem.j_times(v_, jv_);
+  problem.curvature_root_times(jv_, sjv_);
+
+  const double mu = damping_.mu();
+  const DampedSolution solution =
+      solver_->solve_damped(k_, sjv_, mu, options_.cholesky_retries, options_.cholesky_raise);
+  problem.curvature_root_times(solution.z, sz_);
+  problem.jt_times(sz_, back_);
+  // μ_used > μ only after failed Cholesky factorisations: the step then uses the raised μ throughout.
+  const double mu_used = solution.mu_used;
+  for (std::size_t i = 0; i < theta_.size(); ++i) theta_[i] -= options_.lr * (v_[i] - back_[i]) / mu_used;
+  problem.set_params(theta_);
+  damping_.finish_step();
+
+  StepInfo info;
+  info.lr = options_.lr;
+  info.mu = mu_used;
+  info.solve_fallbacks = solution.fallbacks;
+  info.parameter_space = 0;
+  return info;
+}
+
+}  // namespace pgdx::optim

@@ -79,3 +79,43 @@ def test_fig5_smoke_solves_lm_in_the_parameter_space_and_agrees_with_1_rank(tmp_
                 a, b = two["/history/" + key][:], one["/history/" + key][:]
                 assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), (name, key)
         assert_grokking_attributes_match_history(dirs[2] / name, threshold=0.9)
+
+
+def mlp_logits(theta, layers, x):
+    """ReLU MLP in pgdx's θ layout (per layer: W out × in row-major, then b); x is (n, d)."""
+    offset, a = 0, x
+    for l, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:])):
+        w = theta[offset:offset + d_in * d_out].reshape(d_out, d_in)
+        offset += d_in * d_out
+        b = theta[offset:offset + d_out]
+        offset += d_out
+        a = a @ w.T + b
+        if l + 2 < len(layers):
+            a = np.maximum(a, 0.0)
+    assert offset == theta.size
+    return a
+
+
+def test_fig11_smoke_cross_entropy_runs_agree_with_1_rank_and_numpy(tmp_path):
+    dirs = {}
+    for ranks in (1, 2):
+        dirs[ranks] = tmp_path / f"np{ranks}"
+        run_pgdx(["sweep", JOBS / "smoke_fig11_mnist_ce.toml", "--local", "-j", "1", "--ranks", str(ranks),
+                  "--out", dirs[ranks]], check=True)
+    names = sorted(p.name for p in dirs[2].glob("*.h5"))
+    assert [n.split("optimizer-")[1] for n in names] == ["adam.h5", "ggn.h5", "sgd.h5"]
+    for name in names:
+        with h5py.File(dirs[2] / name, "r") as two, h5py.File(dirs[1] / name, "r") as one:
+            assert two.attrs["solve_space"] == ("sample" if two.attrs["optimizer"] == "ggn" else "none")
+            for key in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm"):
+                a, b = two["/history/" + key][:], one["/history/" + key][:]
+                assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)), (name, key)
+            # The recorded loss is the batch-mean softmax cross-entropy of the final parameters.
+            logits = mlp_logits(two["/final/params"][:], [784, 20, 20, 10], two["/data/train_x"][:])
+            y = two["/data/train_y"][:]
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            assert two["/history/train_loss"][-1] == pytest.approx(-(y * log_p).sum(axis=1).mean(), rel=1e-9)
+            accuracy = np.mean(logits.argmax(axis=1) == y.argmax(axis=1))
+            assert two["/history/train_acc"][-1] == pytest.approx(accuracy, abs=1e-12)
+        assert_grokking_attributes_match_history(dirs[2] / name, threshold=0.7)

@@ -3,18 +3,19 @@
 Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST grokking over α),
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
 fig6 (polynomial teacher, GD vs LM over α, with its ray spectra), fig7 (MNIST optimizer
-switching), fig9 (2-D residual shells), fig13 (Figs. 1 and 7 over seeds); seed-bands draws any
-history quantity over seeds, and `collect RUN_DIR -o OUT.csv` writes a table of the runs instead
-(OUT.csv and OUT.h5). fig1, fig4, fig5, fig6, fig7, fig9 and fig13 print the PNG path and then a
-Markdown table of the runs' final values, for pasting into a report. Bad input (missing folder,
-no run files, a truncated or foreign file, an unwritable output) is reported as ONE line on
-stderr with exit code 2, so scripts and job logs stay readable.
+switching), fig9 (2-D residual shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), fig13
+(Figs. 1 and 7 over seeds); seed-bands draws any history quantity over seeds, and
+`collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5). fig1, fig4,
+fig5, fig6, fig7, fig9, fig11 and fig13 print the PNG path and then a Markdown table of the runs'
+final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
+foreign file, an unwritable output) is reported as ONE line on stderr with exit code 2, so
+scripts and job logs stay readable.
 """
 import argparse
 import sys
 
 from . import (collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
-               fig9_spectral2d, fig13_seeds, seed_bands)
+               fig9_spectral2d, fig11_ce, fig13_seeds, seed_bands)
 from .panels import Table
 from .runs import RunFileError
 
@@ -65,6 +66,9 @@ FIGURES = {
              "regression2d); prints the final shell errors",
              ((("--shells",), dict(dest="shells", type=positive_int, default=fig9_spectral2d.SHELLS, metavar="K",
                                    help=f"number of shells m = 0…K-1 to draw (default {fig9_spectral2d.SHELLS})")),)),
+    "fig11": (fig11_ce.draw, "Fig. 11: MNIST with softmax cross-entropy (loss.kind = cross_entropy): train/test "
+              "accuracy and loss vs step per optimizer (SGD, Adam, GGN), weight norms below; prints final "
+              "accuracies, losses and grokking steps per run"),
     "fig13": (fig13_seeds.draw, "Fig. 13: Figs. 1 (top row) and 7 over seeds: median and min-max band per "
               "optimizer setting at α; prints final test accuracy and grokking delay over seeds",
               (alpha_option(fig1_mnist.ALPHA),)),

@@ -1,5 +1,5 @@
-"""What the MNIST grokking figures (Figs. 1, 7, 13; EXPERIMENTS.md §6) share: picking the usable
-runs out of a folder, one colour per optimizer setting in all three figures, accuracy curves on a
+"""What the MNIST grokking figures (Figs. 1, 7, 13; EXPERIMENTS.md §6, and Fig. 11, §8) share: picking
+the usable runs out of a folder, one colour per optimizer setting in all of them, accuracy curves on a
 log-x axis, and the grokking numbers of the run files' root attributes for the printed tables.
 Figs. 5 and 6 (modular addition, polynomial teacher) draw their train/test curves with it too.
 """
@@ -19,7 +19,8 @@ from .runs import Run, RunFileError, load_task_runs  # noqa: E402
 TASK = "mnist"
 SWITCH = "lm+adamw"
 # Fixed per setting, so that a reader comparing Figs. 1, 7 and 13 sees AdamW in the same colour everywhere.
-COLOURS = {"sgd": "C0", "adam": "C1", "adamw": "C2", "lm": "C3", SWITCH: "C4", "gn": "C5"}
+# GGN (Fig. 11, cross-entropy) is the LM of a non-quadratic loss, the paper's "LM": LM's colour.
+COLOURS = {"sgd": "C0", "adam": "C1", "adamw": "C2", "lm": "C3", SWITCH: "C4", "gn": "C5", "ggn": "C3"}
 ACCURACY = ("train_acc", "test_acc")
 TRAIN, TEST = "-", ":"  # the paper's convention: train solid, test dotted
 GROKKING = ("train_acc_99_step", "test_acc_threshold_step", "grokking_delay")
@@ -128,7 +129,8 @@ def status_text(run: Run) -> str:
 
 
 def final(run: Run, name: str) -> float:
-    """final_train_acc / final_test_acc from the root attributes, else the last recorded value."""
+    """final_train_acc / final_test_acc (final_train_loss, …) from the root attributes, else the last
+    recorded value."""
     value = run.attrs.get(f"final_{name}")
     return float(value) if isinstance(value, (int, float)) else last(run.history.get(name, []))
 
@@ -146,7 +148,7 @@ def grokking(run: Run) -> dict:
     return {name: run.attrs.get(name) for name in GROKKING}
 
 
-def run_row(run: Run) -> dict:
-    """Final accuracies and grokking numbers of one run, as the table columns read them."""
-    return {"final train acc": final(run, "train_acc"), "final test acc": final(run, "test_acc"),
-            **grokking(run)}
+def run_row(run: Run, quantities=ACCURACY) -> dict:
+    """Final accuracies (or other `quantities`, e.g. also the losses) and grokking numbers of one
+    run, as the table columns read them: 'final train acc', …, 'grokking_delay'."""
+    return {f"final {name.replace('_', ' ')}": final(run, name) for name in quantities} | grokking(run)

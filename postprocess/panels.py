@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 
 from .runs import Run  # noqa: E402
 
-ORDER = {"sgd": 0, "adam": 1, "adamw": 2, "lm": 3, "gn": 4}  # unknown optimizers go last
-NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "lm": "LM", "gn": "GN"}
+ORDER = {"sgd": 0, "adam": 1, "adamw": 2, "lm": 3, "gn": 4, "ggn": 5}  # unknown optimizers go last
+NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "lm": "LM", "gn": "GN", "ggn": "GGN"}
 CMAP = plt.cm.viridis
 DPI = 150
 

@@ -285,9 +285,10 @@ def pgdx_sweep(tmp_path_factory, job, *sets):
     return d
 
 
-def sweep_fixture(name, job):
-    """A session fixture called `name`: the folder of a local `pgdx sweep jobs/JOB`, run once."""
-    @pytest.fixture(scope="session", name=name)
+def sweep_fixture(name, job, scope="session"):
+    """A fixture called `name` (session-scoped unless `scope` says otherwise): the folder of a local
+    `pgdx sweep jobs/JOB`, run once per scope."""
+    @pytest.fixture(scope=scope, name=name)
     def fixture(tmp_path_factory):
         return pgdx_sweep(tmp_path_factory, job)
     return fixture
@@ -301,6 +302,8 @@ pgdx_fig5_runs = sweep_fixture("pgdx_fig5_runs", "smoke_fig5_modular_mlp.toml")
 pgdx_fig6_runs = sweep_fixture("pgdx_fig6_runs", "smoke_fig6_polynomial.toml")
 # 8 real MNIST runs: 4 optimizers × α ∈ {1, 8}, 15 steps each on 200 digits.
 pgdx_fig1_mnist_runs = sweep_fixture("pgdx_fig1_mnist_runs", "smoke_fig1_mnist.toml")
+# 3 real cross-entropy MNIST runs: SGD, Adam and GGN, 12 steps on 50 digits (~10 s); only test_fig11 uses them.
+pgdx_fig11_runs = sweep_fixture("pgdx_fig11_runs", "smoke_fig11_mnist_ce.toml", scope="module")
 
 
 def run_env():

@@ -1,4 +1,5 @@
-"""Synthetic MNIST run files (Figs. 1, 7, 13) in the layout pgdx writes for the mnist task.
+"""Synthetic MNIST run files (Figs. 1, 7, 13; Fig. 11 with cross-entropy) in the layout pgdx writes for
+the mnist task.
 
 Accuracies follow smooth rises in log(step) whose midpoints depend on optimizer, α and seed, so
 every curve and table row differs; the grokking root attributes are computed from those
@@ -48,18 +49,23 @@ def mnist_history(optimizer, alpha, seed, step):
     return train, test, norm
 
 
-def mnist_config(optimizer, alpha, seed, steps, switch=None):
-    """Effective-config TOML as pgdx writes it; a switching run has [[phase]] tables instead of a name."""
+def mnist_config(optimizer, alpha, seed, steps, switch=None, lr=MNIST_LR, weight_decay=None,
+                 loss="reduction = 'elementwise_mean'\n", layers="[ 784, 250, 10 ]", threshold=GROKKING_THRESHOLD,
+                 per_class=1):
+    """Effective-config TOML as pgdx writes it; a switching run has [[phase]] tables instead of a name.
+    Defaults: Fig. 1's MSE runs, weight decay only for AdamW; `loss` is the body of the [loss] table."""
     def opt_keys(name):
-        return f"lr = {MNIST_LR[name]!r}\nname = '{name}'\n" + ("weight_decay = 0.1\n" if name == "adamw" else "")
-    text = ("[loss]\nreduction = 'elementwise_mean'\n\n[model]\nactivation = 'relu'\n"
-            f"init_scale = {float(alpha)!r}\nlayers = [ 784, 250, 10 ]\n\n")
+        decay = weight_decay if weight_decay is not None else 0.1 if name == "adamw" else None
+        return f"lr = {lr[name]!r}\nname = '{name}'\n" + (f"weight_decay = {decay!r}\n" if decay is not None else "")
+    text = (f"[loss]\n{loss}\n[model]\nactivation = 'relu'\n"
+            f"init_scale = {float(alpha)!r}\nlayers = {layers}\n\n")
     if switch is None:
         text += f"[optimizer]\nbeta1 = 0.9\n{opt_keys(optimizer)}\n"
     else:
         text += "[optimizer]\nbeta1 = 0.9\nmu_scale = 'sum'\n\n"
-    text += (f"[run]\ngrokking_test_accuracy = {GROKKING_THRESHOLD!r}\nrecord_schedule = 'log'\nseed = {seed}\n"
-             + (f"steps = {steps}\n" if switch is None else "") + "\n[task]\nname = 'mnist'\ntrain_per_class = 1\n")
+    text += (f"[run]\ngrokking_test_accuracy = {threshold!r}\nrecord_schedule = 'log'\nseed = {seed}\n"
+             + (f"steps = {steps}\n" if switch is None else "")
+             + f"\n[task]\nname = 'mnist'\ntrain_per_class = {per_class}\n")
     if switch is not None:
         for name, length in zip(optimizer.split("+"), (switch, steps - switch)):
             text += f"\n[[phase]]\nsteps = {length}\n\n    [phase.optimizer]\n" + "".join(
@@ -110,3 +116,35 @@ def write_grokking_attrs(path, history, threshold, num_outputs):
         f.attrs["test_acc_threshold_step"] = np.int64(test_step)
         f.attrs["grokking_delay"] = np.int64(test_step - train_step if min(train_step, test_step) >= 0 else -1)
     return path
+
+
+CE_THRESHOLD = 0.7  # jobs/fig11_mnist_ce.toml's run.grokking_test_accuracy
+CE_LR = {"sgd": 1e-3, "adam": 1e-3, "ggn": 1e-2}
+# Steps at which the training set is fitted and at which the test accuracy jumps from its ≈ 55 %
+# plateau to ≈ 75 % as the weight norm decays (EXPERIMENTS.md §8); GGN fits first.
+CE_PROFILE = {"sgd": (300.0, 30000.0), "adam": (20.0, 20000.0), "ggn": (3.0, 8000.0)}
+
+
+def ce_history(optimizer, seed, step):
+    """Fig. 11's histories: accuracies, weight norm and a cross-entropy that starts at ≈ 4·10⁵ (α = 100)
+    and falls to exactly 0 (machine zero: log(1 + x) of the other classes' x < 1e-16 is 0 in double)."""
+    fit, jump = (value * (1.0 + 0.1 * seed) for value in CE_PROFILE[optimizer])
+    train = 0.1 + 0.9 * _rise(step, fit)
+    test = 0.1 + 0.45 * _rise(step, 1.5 * fit) + 0.2 * _rise(step, jump)
+    norm = 850.0 * (1.0 + 0.01 * seed) * (0.3 + 0.7 * (1.0 - _rise(step, 0.8 * jump)))
+    return {"step": step, "train_acc": train, "test_acc": test, "weight_norm": norm,
+            "train_loss": np.where(step < 2.0 * fit, 4e5 * np.exp(-20.0 * step / fit) + 2e-16, 0.0),
+            "test_loss": 1.5 - 0.7 * _rise(step, jump) + 4e5 * np.exp(-5.0 * step / fit)}
+
+
+def make_ce_mnist_file(path, optimizer="sgd", seed=0, steps=100000, status="completed", kind="cross_entropy"):
+    """An mnist run file of jobs/fig11_mnist_ce.toml (784-200-200-10, α = 100, 20 digits per class,
+    weight decay 0.01) with ce_history(); kind='mse' is the same run with pgdx's other loss."""
+    history = ce_history(optimizer, seed, log_schedule(steps))
+    fixed = {"data/train_x": np.zeros((200, 784)), "data/train_y": np.eye(10)[np.arange(200) % 10]}
+    config = mnist_config(optimizer, 100.0, seed, steps, lr=CE_LR, weight_decay=0.01,
+                          loss=f"kind = '{kind}'\nreduction = 'mean'\n", layers="[ 784, 200, 200, 10 ]",
+                          threshold=CE_THRESHOLD, per_class=20)
+    path = _write(path, "mnist", optimizer, 1.0, seed, status, steps, config, history, fixed, lr=CE_LR[optimizer],
+                  num_params=199210)
+    return write_grokking_attrs(path, history, CE_THRESHOLD, num_outputs=10)

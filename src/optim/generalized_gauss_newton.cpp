@@ -3,7 +3,7 @@
 namespace pgdx::optim {
 
 GeneralizedGaussNewton::GeneralizedGaussNewton(const OptimizerOptions& options, std::unique_ptr<GramSolver> solver)
-    : options_(options), damping_(options), solver_(std::move(solver)) {}
+    : DampedGramOptimizer(options, std::move(solver)) {}
 
 StepInfo GeneralizedGaussNewton::step(LeastSquaresProblem& problem) {
   problem.gradient(e_, v_);

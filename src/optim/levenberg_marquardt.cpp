@@ -28,7 +28,7 @@ double predicted_reduction(const std::vector<double>& e, const std::vector<doubl
 }
 
 LevenbergMarquardt::LevenbergMarquardt(const OptimizerOptions& options, std::unique_ptr<GramSolver> solver)
-    : options_(options), damping_(options), solver_(std::move(solver)) {}
+    : DampedGramOptimizer(options, std::move(solver)) {}
 
 bool LevenbergMarquardt::use_parameter_space(const LeastSquaresProblem& problem) const {
   if (options_.solve_space == SolveSpace::parameter) return true;

@@ -62,12 +62,18 @@ def test_fig7_smoke_switches_once_and_agrees_with_1_rank(tmp_path):
     assert_grokking_attributes_match_history(files[2])
 
 
-def test_fig5_smoke_solves_lm_in_the_parameter_space_and_agrees_with_1_rank(tmp_path):
+def sweep_on_1_and_2_ranks(job, tmp_path):
+    """Runs every point of a smoke sweep on 1 and on 2 ranks; returns {ranks: output folder}."""
     dirs = {}
     for ranks in (1, 2):
         dirs[ranks] = tmp_path / f"np{ranks}"
-        run_pgdx(["sweep", JOBS / "smoke_fig5_modular_mlp.toml", "--local", "-j", "1", "--ranks", str(ranks),
-                  "--out", dirs[ranks]], check=True)
+        run_pgdx(["sweep", JOBS / job, "--local", "-j", "1", "--ranks", str(ranks), "--out", dirs[ranks]],
+                 check=True)
+    return dirs
+
+
+def test_fig5_smoke_solves_lm_in_the_parameter_space_and_agrees_with_1_rank(tmp_path):
+    dirs = sweep_on_1_and_2_ranks("smoke_fig5_modular_mlp.toml", tmp_path)
     files = sorted(p.name for p in dirs[2].glob("*.h5"))
     assert len(files) == 4
     for name in files:
@@ -97,11 +103,7 @@ def mlp_logits(theta, layers, x):
 
 
 def test_fig11_smoke_cross_entropy_runs_agree_with_1_rank_and_numpy(tmp_path):
-    dirs = {}
-    for ranks in (1, 2):
-        dirs[ranks] = tmp_path / f"np{ranks}"
-        run_pgdx(["sweep", JOBS / "smoke_fig11_mnist_ce.toml", "--local", "-j", "1", "--ranks", str(ranks),
-                  "--out", dirs[ranks]], check=True)
+    dirs = sweep_on_1_and_2_ranks("smoke_fig11_mnist_ce.toml", tmp_path)
     names = sorted(p.name for p in dirs[2].glob("*.h5"))
     assert [n.split("optimizer-")[1] for n in names] == ["adam.h5", "ggn.h5", "sgd.h5"]
     for name in names:

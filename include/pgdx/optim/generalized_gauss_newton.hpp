@@ -9,26 +9,18 @@
 #include <memory>
 #include <vector>
 
-#include "pgdx/optim/damping_schedule.hpp"
-#include "pgdx/optim/gram_solver.hpp"
-#include "pgdx/optim/optimizer.hpp"
+#include "pgdx/optim/damped_gram_optimizer.hpp"
 
 namespace pgdx::optim {
 
-class GeneralizedGaussNewton final : public Optimizer {
+class GeneralizedGaussNewton final : public DampedGramOptimizer {
  public:
   explicit GeneralizedGaussNewton(const OptimizerOptions& options,
                                   std::unique_ptr<GramSolver> solver = std::make_unique<DirectGramSolver>());
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return "ggn"; }
-  OptimizerState state() const override { return {{"damping", damping_.state()}}; }
-  void set_state(const OptimizerState& state) override { damping_.set_state(state_array(state, "damping")); }
 
  private:
-  OptimizerOptions options_;
-  DampingSchedule damping_;
-  std::unique_ptr<GramSolver> solver_;
-  dist::DistMatrix k_;
   std::vector<double> e_, v_, jv_, sjv_, sz_, back_, theta_;
 };
 

@@ -7,9 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "pgdx/optim/damping_schedule.hpp"
-#include "pgdx/optim/gram_solver.hpp"
-#include "pgdx/optim/optimizer.hpp"
+#include "pgdx/optim/damped_gram_optimizer.hpp"
 
 namespace pgdx::optim {
 
@@ -18,24 +16,17 @@ double half_squared_norm(const std::vector<double>& e);
 // Predicted decrease of ½‖e‖² for the step −η·δ with J δ = k_z.
 double predicted_reduction(const std::vector<double>& e, const std::vector<double>& k_z, double lr);
 
-class LevenbergMarquardt final : public Optimizer {
+class LevenbergMarquardt final : public DampedGramOptimizer {
  public:
   explicit LevenbergMarquardt(const OptimizerOptions& options,
                               std::unique_ptr<GramSolver> solver = std::make_unique<DirectGramSolver>());
   StepInfo step(LeastSquaresProblem& problem) override;
   std::string name() const override { return "lm"; }
-  const DampingSchedule& damping() const { return damping_; }
-  OptimizerState state() const override { return {{"damping", damping_.state()}}; }
-  void set_state(const OptimizerState& state) override { damping_.set_state(state_array(state, "damping")); }
 
  private:
-  OptimizerOptions options_;
-  DampingSchedule damping_;
-  std::unique_ptr<GramSolver> solver_;
   // Whether to solve in the p × p space for this problem (decided once, at the first step).
   bool use_parameter_space(const LeastSquaresProblem& problem) const;
 
-  dist::DistMatrix k_;
   std::vector<double> e_, e_trial_, delta_, k_z_, theta0_, theta_, gradient_;
 };
 

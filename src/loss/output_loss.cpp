@@ -32,6 +32,17 @@ std::size_t samples_of(const std::vector<double>& e, const std::vector<double>& 
   return e.size() / outputs;
 }
 
+// Sample i's logits f = e + y (into f) and its target mass Σ_k y_k.
+double sample_logits(const std::vector<double>& e, const std::vector<double>& y, std::size_t i, std::size_t outputs,
+                     std::vector<double>& f) {
+  double mass = 0.0;
+  for (std::size_t k = 0; k < outputs; ++k) {
+    f[k] = e[i * outputs + k] + y[i * outputs + k];
+    mass += y[i * outputs + k];
+  }
+  return mass;
+}
+
 }  // namespace
 
 double OutputLoss::value(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs) const {
@@ -42,17 +53,14 @@ double OutputLoss::value(const std::vector<double>& e, const std::vector<double>
     for (double v : e) sum += v * v;
     return c * 0.5 * sum;
   }
+  std::vector<double> f(outputs);
   for (std::size_t i = 0; i < n; ++i) {
-    const double* yi = y.data() + i * outputs;
-    const double* ei = e.data() + i * outputs;
-    double top = -HUGE_VAL, mass = 0.0, fit = 0.0;
-    for (std::size_t k = 0; k < outputs; ++k) top = std::max(top, ei[k] + yi[k]);
-    double exps = 0.0;
+    const double mass = sample_logits(e, y, i, outputs, f);
+    const double top = *std::max_element(f.begin(), f.end());
+    double exps = 0.0, fit = 0.0;
     for (std::size_t k = 0; k < outputs; ++k) {
-      const double f = ei[k] + yi[k];
-      exps += std::exp(f - top);
-      mass += yi[k];
-      fit += yi[k] * f;
+      exps += std::exp(f[k] - top);
+      fit += y[i * outputs + k] * f[k];
     }
     sum += mass * (top + std::log(exps)) - fit;  // −Σ_k y_k log p_k
   }
@@ -70,15 +78,10 @@ void OutputLoss::gradient(const std::vector<double>& e, const std::vector<double
   }
   std::vector<double> f(outputs);
   for (std::size_t i = 0; i < n; ++i) {
-    const double* yi = y.data() + i * outputs;
-    double mass = 0.0;
-    for (std::size_t k = 0; k < outputs; ++k) {
-      f[k] = e[i * outputs + k] + yi[k];
-      mass += yi[k];
-    }
+    const double mass = sample_logits(e, y, i, outputs, f);
     double* qi = q.data() + i * outputs;
     softmax(f.data(), outputs, qi);
-    for (std::size_t k = 0; k < outputs; ++k) qi[k] = c * (mass * qi[k] - yi[k]);
+    for (std::size_t k = 0; k < outputs; ++k) qi[k] = c * (mass * qi[k] - y[i * outputs + k]);
   }
 }
 
@@ -96,12 +99,7 @@ void OutputLoss::hessian_roots(const std::vector<double>& e, const std::vector<d
   std::vector<double> f(outputs), p(outputs), eigenvalues;
   linalg::Matrix h(outputs, outputs);
   for (std::size_t i = 0; i < n; ++i) {
-    const double* yi = y.data() + i * outputs;
-    double mass = 0.0;
-    for (std::size_t k = 0; k < outputs; ++k) {
-      f[k] = e[i * outputs + k] + yi[k];
-      mass += yi[k];
-    }
+    const double mass = sample_logits(e, y, i, outputs, f);
     softmax(f.data(), outputs, p.data());
     for (std::size_t a = 0; a < outputs; ++a)
       for (std::size_t b = 0; b < outputs; ++b) h(a, b) = c * mass * ((a == b ? p[a] : 0.0) - p[a] * p[b]);

@@ -123,24 +123,23 @@ const Matrix& Committee::initial_output(const Matrix& x) {
 
 void Committee::vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) {
   ensure_forward(x);
-  Matrix weighted = slope_;  // (s/H) φ'(h_iμ) r_μ
-  for (std::size_t j = 0; j < weighted.cols(); ++j)
-    for (std::size_t i = 0; i < hidden_; ++i) weighted.col(j)[i] *= r.data()[j];
+  weighted_ = slope_;  // (s/H) φ'(h_iμ) r_μ
+  for (std::size_t j = 0; j < weighted_.cols(); ++j)
+    for (std::size_t i = 0; i < hidden_; ++i) weighted_.col(j)[i] *= r.data()[j];
   grad.assign(theta_.size(), 0.0);
   // ∂/∂W (row-major H × D = column-major D × H) = x · weightedᵀ / √D.
   linalg::gemm(Op::none, Op::transpose, static_cast<int>(inputs_), static_cast<int>(hidden_),
-               static_cast<int>(x.cols()), input_scale_, x.data(), static_cast<int>(inputs_), weighted.data(),
+               static_cast<int>(x.cols()), input_scale_, x.data(), static_cast<int>(inputs_), weighted_.data(),
                static_cast<int>(hidden_), 0.0, grad.data(), static_cast<int>(inputs_));
 }
 
 void Committee::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) {
   ensure_forward(x);
-  Matrix hv;
-  hidden_preactivation(v, inputs_, hidden_, input_scale_, x, hv);
+  hidden_preactivation(v, inputs_, hidden_, input_scale_, x, hv_);
   jv.resize(1, x.cols());
   for (std::size_t j = 0; j < x.cols(); ++j) {
     double sum = 0.0;
-    for (std::size_t i = 0; i < hidden_; ++i) sum += slope_.col(j)[i] * hv.col(j)[i];
+    for (std::size_t i = 0; i < hidden_; ++i) sum += slope_.col(j)[i] * hv_.col(j)[i];
     jv.data()[j] = sum;
   }
 }

@@ -47,6 +47,7 @@ class Committee final : public Model {
   std::vector<double> theta_, theta0_;
 
   Matrix h_, slope_, h0_;  // slope_ = (s/H) φ'(h_)
+  Matrix weighted_, hv_;   // vjp / jvp work, kept between steps
   struct InitialOutput {
     Matrix x, f0;
   };

@@ -7,8 +7,10 @@ row train and test cross-entropy loss (log-y, the row sharing its y axis, so tha
 compare at a glance). Bottom row, across the columns: the weight norms ‖θ‖₂ of all of them in their
 colours (once the training loss is zero only weight decay acts, so the norms shrink alike, and the
 test accuracy jumps as they do). Steps are log-x (the runs record on a log schedule), so step 0 is
-not drawn. A loss of exactly 0 ("machine zero") has no place on a log-y axis: the panel names the
-step it first reaches 0 instead of letting the curve end silently.
+not drawn. Once the training loss is "machine zero" it is exactly 0 or a round-off value such as
+1e-300, which log-y cannot draw sensibly (0 vanishes, 1e-300 stretches the axis over 300 decades):
+losses are drawn at no less than FLOOR = 1e-16, and the panel names the step each first falls below
+it. The weight norm is log-y: under Adam it falls from ~2 300 to ~7, over two decades.
 
 Only mnist runs with loss.kind = 'cross_entropy' and one of the three optimizers are drawn: MSE
 runs (Figs. 1, 7), other tasks and other optimizers in the folder are skipped. Several runs of one
@@ -20,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
 from .panels import NAMES, Table, empty_note, save, seed_lines, seed_text, swept_runs  # noqa: E402
@@ -29,6 +32,7 @@ COLUMNS = ("sgd", "adam", "ggn")
 LOSS_KIND = "cross_entropy"
 LOSSES = ("train_loss", "test_loss")
 TEST_STYLE = "--"  # EXPERIMENTS.md §8 / the paper's Fig. 11: test dashed
+FLOOR = 1e-16  # losses below are drawn here: "machine zero" on the panel's scale
 WANTED = f"mnist runs with loss.kind = {LOSS_KIND!r} of SGD, Adam or GGN"
 
 
@@ -61,18 +65,26 @@ def table_row(run: Run) -> dict:
             "status": run.status, **mnist.run_row(run, mnist.ACCURACY + LOSSES), "file": run.path.name}
 
 
-def zero_loss_note(ax, runs: list[Run]) -> None:
-    """'train loss 0 at step 812' for each loss that reaches exactly 0, which log-y cannot draw."""
+def floor_note(ax, runs: list[Run]) -> None:
+    """'train loss < 1e-16 from step 812' for each loss that falls below FLOOR, where it is drawn."""
     notes = []
     for run in runs:
         for quantity in LOSSES:
             steps, values = mnist.positive(run.history["step"], run.history[quantity])
-            zero = steps[values <= 0]
-            if zero.size:
+            below = steps[values < FLOOR]
+            if below.size:
                 who = f" (seed {run.attrs.get('seed', '?')})" if len(runs) > 1 else ""
-                notes.append(f"{quantity.replace('_', ' ')}{who} 0 at step {zero[0]}, not drawn on log-y")
+                notes.append(f"{quantity.replace('_', ' ')}{who} < {FLOOR:g} from step {below[0]}, drawn at {FLOOR:g}")
     if notes:
-        ax.text(0.03, 0.03, "\n".join(notes), transform=ax.transAxes, fontsize="small", color="0.3", va="bottom")
+        ax.text(0.97, 0.07, "\n".join(notes), transform=ax.transAxes, fontsize="small", color="0.3", va="bottom",
+                ha="right")
+
+
+def losses(ax, run: Run, colour, label: str, **style) -> None:
+    """Train (solid, labelled) and test (dashed) losses, each at least FLOOR."""
+    for quantity, ls, name in zip(LOSSES, (mnist.TRAIN, TEST_STYLE), (label, "_" + label)):
+        steps, values = mnist.positive(run.history["step"], run.history[quantity])
+        ax.plot(steps, np.maximum(values, FLOOR), color=colour, ls=ls, label=name, **style)
 
 
 def column(acc_ax, loss_ax, norm_ax, runs: list[Run], optimizer: str) -> None:
@@ -81,17 +93,18 @@ def column(acc_ax, loss_ax, norm_ax, runs: list[Run], optimizer: str) -> None:
     for run, label, style in seed_lines(runs, lambda r: r.optimizer,
                                         lambda r: mnist.setting_name(r.optimizer) + mnist.status_text(r)):
         mnist.accuracy(acc_ax, run, colour, label, test_style=TEST_STYLE, **style)
-        mnist.accuracy(loss_ax, run, colour, label, quantities=LOSSES, test_style=TEST_STYLE, **style)
+        losses(loss_ax, run, colour, label, **style)
         mnist.curve(norm_ax, run, "weight_norm", color=colour, label=label, **style)
     title = NAMES[optimizer] + (f" (η = {values_text(runs, lambda r: setting(r, 'optimizer.lr'))})" if runs else "")
     mnist.accuracy_axes(acc_ax, title)
     mnist.log_x(loss_ax, "cross-entropy loss", "")
     loss_ax.set_yscale("log")
+    loss_ax.set_ylim(bottom=FLOOR / 10)
     acc_ax.set_xlabel("")  # the shared x axis is labelled below
     if runs:
         mnist.legend(acc_ax, loc="best", test_style=TEST_STYLE)
         mnist.legend(loss_ax, handles=[], loc="best", test_style=TEST_STYLE, names=("train loss", "test loss"))
-        zero_loss_note(loss_ax, runs)
+        floor_note(loss_ax, runs)
     else:
         for ax in (acc_ax, loss_ax):
             empty_note(ax, f"no {NAMES[optimizer]} runs")
@@ -116,6 +129,7 @@ def figure(runs: list[Run]):
                [r for r in runs if r.optimizer == optimizer], optimizer)
     mnist.log_x(norm_ax, r"weight norm $\Vert\theta\Vert_2$",
                 f"weight norm (weight decay {values_text(runs, lambda r: setting(r, 'optimizer.weight_decay', 0.0))})")
+    norm_ax.set_yscale("log")
     norm_ax.legend(fontsize="small", framealpha=0.85)
     fig.suptitle(f"Fig. 11: MNIST with softmax cross-entropy, {values_text(runs, architecture)} ReLU, "
                  f"α = {values_text(runs, lambda r: f'{r.alpha:g}')}, "

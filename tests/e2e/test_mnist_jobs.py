@@ -1,6 +1,8 @@
 """The grokking smoke jobs (MNIST Figs. 1, 7, 13; modular addition Fig. 5) on 2 ranks: every run
 completes, the grokking numbers in the root attributes are those of the recorded history, and the
 switching and parameter-space LM runs agree with 1 rank."""
+import tomllib
+
 import h5py
 import numpy as np
 import pytest
@@ -121,3 +123,34 @@ def test_fig11_smoke_cross_entropy_runs_agree_with_1_rank_and_numpy(tmp_path):
             accuracy = np.mean(logits.argmax(axis=1) == y.argmax(axis=1))
             assert two["/history/train_acc"][-1] == pytest.approx(accuracy, abs=1e-12)
         assert_grokking_attributes_match_history(dirs[2] / name, threshold=0.7)
+
+
+def without_comments_and_sweep(path):
+    """A job file's settings: comment lines, trailing comments, blank lines and the [sweep] table dropped."""
+    lines = [line.split(" #")[0].rstrip() for line in path.read_text().splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    return lines[:lines.index("[sweep]")] if "[sweep]" in lines else lines
+
+
+def test_fig13_jobs_are_fig1_at_alpha_8_and_fig7_over_seeds(tmp_path):
+    # The switching half: fig7's settings, only a seed axis added.
+    assert without_comments_and_sweep(JOBS / "fig13_mnist_switch_seeds.toml") == \
+        without_comments_and_sweep(JOBS / "fig7_mnist_switch.toml")
+    # The single-optimizer half, run shortened on 2 ranks: its seed 0 is Fig. 1's AdamW point at α = 8
+    # (the same history, bit for bit), and seed 1 draws other digits and another initialisation.
+    short = ["--set", "run.steps=3", "--set", "task.train_per_class=20", "--quiet"]
+    points = {"fig13_seed0": ("fig13_mnist_seeds.toml", 12), "fig13_seed1": ("fig13_mnist_seeds.toml", 13),
+              "fig1_alpha8": ("fig1_mnist.toml", 14)}
+    histories = {}
+    for name, (job, task_id) in points.items():
+        out = tmp_path / name
+        run_pgdx(["sweep", JOBS / job, "--task-id", task_id, "--out", out, *short], ranks=2, check=True)
+        (path,) = out.glob("*.h5")
+        with h5py.File(path, "r") as f:
+            assert f.attrs["status"] == "completed" and f.attrs["optimizer"] == "adamw" and f.attrs["ranks"] == 2
+            assert tomllib.loads(f.attrs["config"])["model"]["init_scale"] == 8.0
+            histories[name] = {key: f["/history/" + key][:] for key in ("train_loss", "test_loss", "weight_norm")}
+        assert_grokking_attributes_match_history(path)
+    for key, values in histories["fig1_alpha8"].items():
+        np.testing.assert_array_equal(histories["fig13_seed0"][key], values, err_msg=key)
+        assert histories["fig13_seed1"][key][0] != values[0], key

@@ -103,7 +103,7 @@ def column(acc_ax, loss_ax, norm_ax, runs: list[Run], optimizer: str) -> None:
     acc_ax.set_xlabel("")  # the shared x axis is labelled below
     if runs:
         mnist.legend(acc_ax, loc="best", test_style=TEST_STYLE)
-        mnist.legend(loss_ax, handles=[], loc="best", test_style=TEST_STYLE, names=("train loss", "test loss"))
+        mnist.legend(loss_ax, handles=[], loc="center left", test_style=TEST_STYLE, names=("train loss", "test loss"))
         floor_note(loss_ax, runs)
     else:
         for ax in (acc_ax, loss_ax):

@@ -27,7 +27,9 @@ std::string out_dir_of(const SweepArguments& args, const io::SweepSpec& spec) {
   return args.out_dir.empty() ? "runs/" + spec.stem() : args.out_dir;
 }
 
-// completed | diverged | interrupted (from the file) | failed (a .partial: killed, or running) | missing
+// completed | diverged | interrupted (from the file) | failed (a final file without a readable status) |
+// partial (only a .partial: still running, or killed before it could write its file) | missing.
+// A running point must not read as "failed": sweeps are checked while they run.
 std::string point_status(const std::string& dir, const std::string& name) {
   const std::string base = (fs::path(dir) / name).string();
   if (fs::exists(base + ".h5")) {
@@ -38,7 +40,7 @@ std::string point_status(const std::string& dir, const std::string& name) {
       return "failed";
     }
   }
-  return fs::exists(base + ".h5.partial") ? "failed" : "missing";
+  return fs::exists(base + ".h5.partial") ? "partial" : "missing";
 }
 
 bool finished(const std::string& status) { return status == "completed" || status == "diverged"; }
@@ -161,7 +163,7 @@ int run_sweep(const SweepArguments& args, const std::function<dist::Comm()>& wor
       std::printf("%zu %-11s %s\n", k, status.c_str(), spec.point_name(k).c_str());
     }
     std::printf("total %zu:", spec.count());
-    for (const char* s : {"completed", "interrupted", "diverged", "failed", "missing"})
+    for (const char* s : {"completed", "interrupted", "diverged", "partial", "failed", "missing"})
       std::printf(" %s %d", s, counts[s]);
     std::printf("\n");
     return 0;

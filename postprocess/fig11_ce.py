@@ -22,7 +22,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
 from .panels import NAMES, Table, empty_note, save, seed_lines, seed_text, swept_runs  # noqa: E402
@@ -80,20 +79,13 @@ def floor_note(ax, runs: list[Run]) -> None:
                 ha="right")
 
 
-def losses(ax, run: Run, colour, label: str, **style) -> None:
-    """Train (solid, labelled) and test (dashed) losses, each at least FLOOR."""
-    for quantity, ls, name in zip(LOSSES, (mnist.TRAIN, TEST_STYLE), (label, "_" + label)):
-        steps, values = mnist.positive(run.history["step"], run.history[quantity])
-        ax.plot(steps, np.maximum(values, FLOOR), color=colour, ls=ls, label=name, **style)
-
-
 def column(acc_ax, loss_ax, norm_ax, runs: list[Run], optimizer: str) -> None:
     """One optimizer's accuracies (top), losses (middle) and its weight norms (in the shared bottom panel)."""
     colour = mnist.colour(optimizer)
     for run, label, style in seed_lines(runs, lambda r: r.optimizer,
                                         lambda r: mnist.setting_name(r.optimizer) + mnist.status_text(r)):
         mnist.accuracy(acc_ax, run, colour, label, test_style=TEST_STYLE, **style)
-        losses(loss_ax, run, colour, label, **style)
+        mnist.accuracy(loss_ax, run, colour, label, quantities=LOSSES, test_style=TEST_STYLE, floor=FLOOR, **style)
         mnist.curve(norm_ax, run, "weight_norm", color=colour, label=label, **style)
     title = NAMES[optimizer] + (f" (η = {values_text(runs, lambda r: setting(r, 'optimizer.lr'))})" if runs else "")
     mnist.accuracy_axes(acc_ax, title)

@@ -69,16 +69,18 @@ def positive(steps, values):
     return steps[:rows][keep], values[:rows][keep]
 
 
-def curve(ax, run: Run, quantity: str, **style):
+def curve(ax, run: Run, quantity: str, floor=None, **style):
+    """The quantity vs step; with a floor, values below it are drawn at it (log-y "machine zero")."""
     steps, values = positive(run.history["step"], run.history[quantity])
-    return ax.plot(steps, values, **style)[0]
+    return ax.plot(steps, values if floor is None else np.maximum(values, floor), **style)[0]
 
 
-def accuracy(ax, run: Run, colour, label: str, lw=1.5, alpha=1.0, quantities=ACCURACY, test_style=TEST) -> None:
+def accuracy(ax, run: Run, colour, label: str, lw=1.5, alpha=1.0, quantities=ACCURACY, test_style=TEST,
+             floor=None) -> None:
     """Train (solid, labelled) and test (dotted, unlabelled: one legend entry per run) curves."""
     train, test = quantities
-    curve(ax, run, train, color=colour, ls=TRAIN, lw=lw, alpha=alpha, label=label)
-    curve(ax, run, test, color=colour, ls=test_style, lw=lw, alpha=alpha, label="_" + label)
+    curve(ax, run, train, floor, color=colour, ls=TRAIN, lw=lw, alpha=alpha, label=label)
+    curve(ax, run, test, floor, color=colour, ls=test_style, lw=lw, alpha=alpha, label="_" + label)
 
 
 def style_handles(test_style=TEST, names=("train", "test")) -> list:

@@ -125,17 +125,17 @@ def test_fig11_smoke_cross_entropy_runs_agree_with_1_rank_and_numpy(tmp_path):
         assert_grokking_attributes_match_history(dirs[2] / name, threshold=0.7)
 
 
-def without_comments_and_sweep(path):
-    """A job file's settings: comment lines, trailing comments, blank lines and the [sweep] table dropped."""
-    lines = [line.split(" #")[0].rstrip() for line in path.read_text().splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
-    return lines[:lines.index("[sweep]")] if "[sweep]" in lines else lines
+def settings_without_sweep(path):
+    """A job file's parsed settings without its [sweep] table."""
+    settings = tomllib.loads(path.read_text())
+    settings.pop("sweep", None)
+    return settings
 
 
 def test_fig13_jobs_are_fig1_at_alpha_8_and_fig7_over_seeds(tmp_path):
     # The switching half: fig7's settings, only a seed axis added.
-    assert without_comments_and_sweep(JOBS / "fig13_mnist_switch_seeds.toml") == \
-        without_comments_and_sweep(JOBS / "fig7_mnist_switch.toml")
+    assert settings_without_sweep(JOBS / "fig13_mnist_switch_seeds.toml") == \
+        settings_without_sweep(JOBS / "fig7_mnist_switch.toml")
     # The single-optimizer half, run shortened on 2 ranks: its seed 0 is Fig. 1's AdamW point at α = 8
     # (the same history, bit for bit), and seed 1 draws other digits and another initialisation.
     short = ["--set", "run.steps=3", "--set", "task.train_per_class=20", "--quiet"]

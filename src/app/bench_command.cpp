@@ -39,7 +39,7 @@ double dgemm_gflops() {
 
 }  // namespace
 
-int run_lm_step_bench(const LmStepBenchArguments& args, const dist::Comm& comm) {
+int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& comm) {
   model::MlpOptions options;
   options.layers = args.layers;
   const auto activation = model::parse_activation(args.activation);
@@ -67,7 +67,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const dist::Comm& comm) 
   run::ResidualProblem problem(model, comm, loss::Reduction::sum, *mode, args.block, args.distributed_min_rows);
   problem.set_all(data);
   optim::DirectGramSolver solver;
-  dist::DistMatrix k;
+  parallel::DistMatrix k;
   std::vector<double> e, delta, theta;
   std::vector<double> t_residual, t_gram, t_factor, t_update, t_total;
   for (int s = 0; s <= args.steps; ++s) {  // step 0 warms caches and allocations; not timed

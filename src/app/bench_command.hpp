@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 
 namespace pgdx::app {
 
@@ -20,6 +20,6 @@ struct LmStepBenchArguments {
 
 // `pgdx bench lm-step`: times LM steps on random data, one line per phase, then a stable last line
 // `seconds_per_step=<median>`. Prints figures only; never fails on time.
-int run_lm_step_bench(const LmStepBenchArguments& args, const dist::Comm& comm);
+int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& comm);
 
 }  // namespace pgdx::app

@@ -13,7 +13,7 @@
 
 #include "bench_command.hpp"
 #include "pgdx/build_info.hpp"
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
 #include "plan_command.hpp"
@@ -99,20 +99,20 @@ int main(int argc, char** argv) {
   }
 
   const bool needs_mpi = *train_cmd || *bench_cmd || (*sweep_cmd && pgdx::app::sweep_needs_mpi(sweep));
-  std::optional<pgdx::dist::MpiSession> mpi;
+  std::optional<pgdx::parallel::MpiSession> mpi;
   if (needs_mpi) mpi.emplace(&argc, &argv);
-  const bool root = needs_mpi ? pgdx::dist::Comm::world().is_root() : true;
+  const bool root = needs_mpi ? pgdx::parallel::Comm::world().is_root() : true;
   try {
-    if (*train_cmd) return pgdx::app::run_train(train, pgdx::dist::Comm::world());
-    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::dist::Comm::world());
-    if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::dist::Comm::world(); });
+    if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
+    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
+    if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
     if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
   } catch (const pgdx::InputError& e) {
     if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     if (needs_mpi) {
-      const auto world = pgdx::dist::Comm::world();
+      const auto world = pgdx::parallel::Comm::world();
       std::fprintf(stderr, "pgdx: rank %d: fatal: %s\n", world.rank(), e.what());
       if (world.size() > 1) world.abort(1);
     } else {

@@ -140,7 +140,7 @@ bool sweep_needs_mpi(const SweepArguments& args) {
   return !(args.count || args.list || args.status || args.local);
 }
 
-int run_sweep(const SweepArguments& args, const std::function<dist::Comm()>& world) {
+int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>& world) {
   const io::SweepSpec spec = io::load_sweep(args.config_file, args.overrides);  // validates every point
   if (args.count) {
     std::printf("%zu\n", spec.count());

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 
 namespace pgdx::app {
 
@@ -22,6 +22,6 @@ struct SweepArguments {
 bool sweep_needs_mpi(const SweepArguments& args);
 
 // `pgdx sweep`. `world` is called only when MPI is initialised (task runs).
-int run_sweep(const SweepArguments& args, const std::function<dist::Comm()>& world);
+int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>& world);
 
 }  // namespace pgdx::app

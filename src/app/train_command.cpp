@@ -64,7 +64,7 @@ struct ResumePoint {
 // a checkpoint; nothing (a fresh start) if neither exists. A finished run is reported and left.
 // Every rank reads the file itself (read-only), so nothing needs broadcasting.
 std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const io::RunConfig& config,
-                                             const dist::Comm& comm, std::string& finished_status) {
+                                             const parallel::Comm& comm, std::string& finished_status) {
   namespace fs = std::filesystem;
   const fs::path base = fs::path(args.out_dir) / config.run.name;
   const std::string final_path = base.string() + ".h5", partial_path = base.string() + ".h5.partial";
@@ -98,13 +98,13 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
 
 }  // namespace
 
-int run_train(const TrainArguments& args, const dist::Comm& comm) {
+int run_train(const TrainArguments& args, const parallel::Comm& comm) {
   // Every rank reads and validates the same file, so bad input fails on all ranks alike and
   // before anything is written.
   return run_configured(io::load_run_config(args.config_file, args.overrides), args, comm);
 }
 
-int run_configured(const io::RunConfig& config, const TrainArguments& args, const dist::Comm& comm) {
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm) {
   // Refuse, before anything is written, a run that cannot fit in this node's memory.
   const run::Plan plan = run::make_plan(config, comm.size());
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");

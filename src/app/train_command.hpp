@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 #include "pgdx/io/run_config.hpp"
 
 namespace pgdx::app {
@@ -16,10 +16,10 @@ struct TrainArguments {
 };
 
 // `pgdx train`: returns the process exit code; throws InputError for bad input.
-int run_train(const TrainArguments& args, const dist::Comm& comm);
+int run_train(const TrainArguments& args, const parallel::Comm& comm);
 
 // One run of an already loaded configuration (train, and each sweep point). args.config_file and
 // args.overrides are not read.
-int run_configured(const io::RunConfig& config, const TrainArguments& args, const dist::Comm& comm);
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm);
 
 }  // namespace pgdx::app

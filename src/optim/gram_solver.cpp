@@ -12,16 +12,16 @@ bool all_finite(const std::vector<double>& v) {
 
 }  // namespace
 
-DampedSolution DirectGramSolver::solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu,
+DampedSolution DirectGramSolver::solve_damped(const parallel::DistMatrix& k, const std::vector<double>& e, double mu,
                                               int retries, double raise) {
   DampedSolution s;
   s.mu_used = mu;
   for (int attempt = 0; attempt <= retries; ++attempt) {
     work_ = k;
     work_.add_to_diagonal(s.mu_used);
-    if (dist::cholesky_factor(work_) == 0) {
+    if (parallel::cholesky_factor(work_) == 0) {
       s.z = e;
-      dist::cholesky_solve(work_, s.z);
+      parallel::cholesky_solve(work_, s.z);
       if (all_finite(s.z)) return s;
     }
     ++s.fallbacks;
@@ -31,23 +31,23 @@ DampedSolution DirectGramSolver::solve_damped(const dist::DistMatrix& k, const s
   // round-off negatives are clamped so the step stays a descent direction.
   s.eigen_fallback = true;
   work_ = k;
-  dist::symmetric_eigen(work_, vectors_, eigenvalues_);
+  parallel::symmetric_eigen(work_, vectors_, eigenvalues_);
   std::vector<double> w;
-  dist::multiply(vectors_, /*transpose=*/true, e, w);
+  parallel::multiply(vectors_, /*transpose=*/true, e, w);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] /= std::max(eigenvalues_[i], 0.0) + s.mu_used;
-  dist::multiply(vectors_, /*transpose=*/false, w, s.z);
+  parallel::multiply(vectors_, /*transpose=*/false, w, s.z);
   return s;
 }
 
-ProjectedSolution DirectGramSolver::solve_projected(const dist::DistMatrix& k, const std::vector<double>& e,
+ProjectedSolution DirectGramSolver::solve_projected(const parallel::DistMatrix& k, const std::vector<double>& e,
                                                     double cutoff, CutoffMode mode) {
   ProjectedSolution s;
   work_ = k;
-  dist::symmetric_eigen(work_, vectors_, eigenvalues_);  // ascending
+  parallel::symmetric_eigen(work_, vectors_, eigenvalues_);  // ascending
   s.lambda_max = eigenvalues_.empty() ? 0.0 : eigenvalues_.back();
   const double cut = mode == CutoffMode::relative ? cutoff * s.lambda_max : cutoff;
   std::vector<double> w;
-  dist::multiply(vectors_, /*transpose=*/true, e, w);
+  parallel::multiply(vectors_, /*transpose=*/true, e, w);
   std::vector<double> projected(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
     // Lemma 3.3 keeps λ > ε (λ = ε is dropped).
@@ -56,8 +56,8 @@ ProjectedSolution DirectGramSolver::solve_projected(const dist::DistMatrix& k, c
     projected[i] = keep ? w[i] : 0.0;
     w[i] = keep ? w[i] / eigenvalues_[i] : 0.0;
   }
-  dist::multiply(vectors_, /*transpose=*/false, w, s.z);
-  dist::multiply(vectors_, /*transpose=*/false, projected, s.k_z);
+  parallel::multiply(vectors_, /*transpose=*/false, w, s.z);
+  parallel::multiply(vectors_, /*transpose=*/false, projected, s.k_z);
   return s;
 }
 

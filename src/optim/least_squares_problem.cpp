@@ -12,7 +12,7 @@ void LeastSquaresProblem::gradient(std::vector<double>& e, std::vector<double>& 
     for (double& v : g) v *= c;
 }
 
-void LeastSquaresProblem::curvature_gram(dist::DistMatrix& k) {
+void LeastSquaresProblem::curvature_gram(parallel::DistMatrix& k) {
   gram(k);
   const double c = loss_scale();
   if (c != 1.0)

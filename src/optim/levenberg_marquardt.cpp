@@ -77,7 +77,7 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
       predicted = options_.lr * gh - 0.5 * options_.lr * options_.lr * (gh - solution.mu_used * hh);
     } else {
       problem.jt_times(solution.z, delta_);
-      dist::symmetric_multiply(k_, solution.z, k_z_);
+      parallel::symmetric_multiply(k_, solution.z, k_z_);
       predicted = predicted_reduction(e_, k_z_, options_.lr);
     }
 

@@ -21,7 +21,7 @@ struct LowerBlock {
 // held whole on every rank (comm of several ranks): column blocks are dealt round-robin among the
 // ranks, and the caller sums the zero-padded results (exact: every entry has one owner).
 template <class F>
-void for_each_lower_block(const dist::DistMatrix& k, const dist::Comm& comm, F&& f) {
+void for_each_lower_block(const parallel::DistMatrix& k, const parallel::Comm& comm, F&& f) {
   const bool shared = !k.distributed() && comm.size() > 1;
   for (int jl = 0, index = 0; jl < k.local_cols(); jl += k.block(), ++index) {
     if (shared && index % comm.size() != comm.rank()) continue;
@@ -31,7 +31,7 @@ void for_each_lower_block(const dist::DistMatrix& k, const dist::Comm& comm, F&&
   }
 }
 
-void sum_shared(dist::DistMatrix& k, const dist::Comm& comm) {
+void sum_shared(parallel::DistMatrix& k, const parallel::Comm& comm) {
   if (!k.distributed() && comm.size() > 1)
     comm.allreduce_sum(k.data(), static_cast<std::size_t>(k.leading_dimension()) * k.local_cols());
 }
@@ -39,7 +39,7 @@ void sum_shared(dist::DistMatrix& k, const dist::Comm& comm) {
 // Local rows [from, to) split into runs whose global rows are consecutive (one per row block of
 // a distributed K; a single run for a whole K), as f(first local row, length).
 template <class F>
-void for_each_row_run(const dist::DistMatrix& k, int from, int to, F&& f) {
+void for_each_row_run(const parallel::DistMatrix& k, int from, int to, F&& f) {
   if (!k.distributed()) {
     if (from < to) f(from, to - from);
     return;
@@ -52,7 +52,7 @@ void for_each_row_run(const dist::DistMatrix& k, int from, int to, F&& f) {
 }
 
 // The columns of m (d × N) at this rank's global rows (or columns) of k, packed side by side.
-Matrix pack_columns(const Matrix& m, const dist::DistMatrix& k, bool rows) {
+Matrix pack_columns(const Matrix& m, const parallel::DistMatrix& k, bool rows) {
   const int count = rows ? k.local_rows() : k.local_cols();
   Matrix out(m.rows(), static_cast<std::size_t>(count));
   for (int l = 0; l < count; ++l) {
@@ -64,7 +64,7 @@ Matrix pack_columns(const Matrix& m, const dist::DistMatrix& k, bool rows) {
 
 }  // namespace
 
-void assemble_explicit_gram(const Matrix& jt, dist::DistMatrix& k, const dist::Comm& comm) {
+void assemble_explicit_gram(const Matrix& jt, parallel::DistMatrix& k, const parallel::Comm& comm) {
   // Jᵀ's columns are read in place, one gemm per (row run, column block): no copies of J, whose
   // N·p numbers dominate this path's memory.
   const int p = static_cast<int>(jt.rows());
@@ -80,8 +80,8 @@ void assemble_explicit_gram(const Matrix& jt, dist::DistMatrix& k, const dist::C
   sum_shared(k, comm);
 }
 
-void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, dist::DistMatrix& k,
-                              const dist::Comm& comm) {
+void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, parallel::DistMatrix& k,
+                              const parallel::Comm& comm) {
   k.fill(0.0);
   Matrix block;
   std::vector<std::size_t> row_sample(static_cast<std::size_t>(k.local_rows()));

@@ -8,7 +8,7 @@
 
 namespace pgdx::run {
 
-ResidualProblem::ResidualProblem(loss::ResidualOperator& residual, dist::Comm comm, loss::Reduction reduction,
+ResidualProblem::ResidualProblem(loss::ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
                                  optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
     : residual_(residual),
       model_(residual.model()),
@@ -18,7 +18,7 @@ ResidualProblem::ResidualProblem(loss::ResidualOperator& residual, dist::Comm co
       gram_block_(gram_block),
       gram_distributed_min_rows_(gram_distributed_min_rows) {}
 
-ResidualProblem::ResidualProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+ResidualProblem::ResidualProblem(model::Model& model, parallel::Comm comm, loss::Reduction reduction,
                                  optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
     : owned_(std::make_unique<loss::OutputMinusTarget>(model)),
       residual_(*owned_),
@@ -31,7 +31,7 @@ ResidualProblem::ResidualProblem(model::Model& model, dist::Comm comm, loss::Red
 
 void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
-  mine_ = dist::shard(batch_size_, comm_.rank(), comm_.size());
+  mine_ = parallel::shard(batch_size_, comm_.rank(), comm_.size());
   const std::size_t d = data.x.rows();
   const std::size_t c = data.y.rows();
   const std::size_t k = data.coefficients.rows();
@@ -66,7 +66,7 @@ namespace {
 
 // Gathers every rank's columns of `local` (d × n_local) into `all` (d × n), in rank order, straight
 // into all's storage (its allocation is reused from step to step: no second buffer).
-void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg::Matrix& all) {
+void gather_columns(const parallel::Comm& comm, const linalg::Matrix& local, linalg::Matrix& all) {
   comm.allgatherv(local.storage(), all.storage());
   all.reshape(local.rows(), local.rows() ? all.storage().size() / local.rows() : 0);
 }
@@ -75,12 +75,12 @@ void gather_columns(const dist::Comm& comm, const linalg::Matrix& local, linalg:
 
 void ResidualProblem::ensure_grid() {
   if (!grid_ready_) {
-    grid_ = dist::make_grid(comm_);
+    grid_ = parallel::make_grid(comm_);
     grid_ready_ = true;
   }
 }
 
-bool ResidualProblem::parameter_gram(dist::DistMatrix& g) {
+bool ResidualProblem::parameter_gram(parallel::DistMatrix& g) {
   ensure_grid();
   gather_columns(comm_, x_local_, x_full_);
   gather_columns(comm_, y_local_, y_full_);
@@ -89,8 +89,8 @@ bool ResidualProblem::parameter_gram(dist::DistMatrix& g) {
   const int p = static_cast<int>(model_.num_params());
   // Whole on every rank (LAPACK): measured for Fig. 5 (p = 6 900) on 2 ranks, 3.7 s per LM step
   // whole against 12 s block-cyclic on the 2 × 1 grid (docs/performance.md).
-  const std::shared_ptr<const dist::BlacsGrid> grid;
-  if (g.rows() != p || g.grid_handle() != grid || g.block() != gram_block_) g = dist::DistMatrix(grid, p, p, gram_block_);
+  const std::shared_ptr<const parallel::BlacsGrid> grid;
+  if (g.rows() != p || g.grid_handle() != grid || g.block() != gram_block_) g = parallel::DistMatrix(grid, p, p, gram_block_);
   for (int jl = 0; jl < g.local_cols(); ++jl) {
     const auto col = static_cast<std::size_t>(g.global_col(jl));
     for (int il = 0; il < g.local_rows(); ++il) g.local(il, jl) = g_whole_(static_cast<std::size_t>(g.global_row(il)), col);
@@ -99,13 +99,13 @@ bool ResidualProblem::parameter_gram(dist::DistMatrix& g) {
   return true;
 }
 
-void ResidualProblem::shape_gram(dist::DistMatrix& k) {
+void ResidualProblem::shape_gram(parallel::DistMatrix& k) {
   ensure_grid();
   const int n_rows = static_cast<int>(batch_size_ * residual_.rows_per_sample());
   // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
   const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
   if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != gram_block_)
-    k = dist::DistMatrix(grid, n_rows, n_rows, gram_block_);
+    k = parallel::DistMatrix(grid, n_rows, n_rows, gram_block_);
 }
 
 void ResidualProblem::prepare_jacobian() {
@@ -134,7 +134,7 @@ void ResidualProblem::prepare_jacobian() {
   gram_state_ = state_;
 }
 
-void ResidualProblem::gram(dist::DistMatrix& k) {
+void ResidualProblem::gram(parallel::DistMatrix& k) {
   shape_gram(k);
   prepare_jacobian();
   if (structured_)
@@ -223,7 +223,7 @@ void whiten_columns(const linalg::Matrix& m, const std::vector<double>& roots, s
 
 }  // namespace
 
-void ResidualProblem::curvature_gram(dist::DistMatrix& k) {
+void ResidualProblem::curvature_gram(parallel::DistMatrix& k) {
   if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::curvature_gram(k);
   shape_gram(k);
   prepare_jacobian();

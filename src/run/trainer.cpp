@@ -44,7 +44,7 @@ std::vector<long> log_record_steps(long steps) {
 }
 
 Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
-                 dist::Comm comm)
+                 parallel::Comm comm)
     : config_(config),
       model_(residual.model()),
       task_(task),

@@ -2,7 +2,7 @@
 // are not multiples of the block size.
 #include <catch2/catch.hpp>
 
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -20,9 +20,9 @@ linalg::Matrix spd(int n, std::uint64_t seed, double shift) {
 }
 
 // Distributes the LOWER triangle only (the upper stays 0), as the Gram producers do.
-dist::DistMatrix distribute_lower(const linalg::Matrix& a, const std::shared_ptr<const dist::BlacsGrid>& grid,
+parallel::DistMatrix distribute_lower(const linalg::Matrix& a, const std::shared_ptr<const parallel::BlacsGrid>& grid,
                                   int block) {
-  dist::DistMatrix d(grid, static_cast<int>(a.rows()), static_cast<int>(a.cols()), block);
+  parallel::DistMatrix d(grid, static_cast<int>(a.rows()), static_cast<int>(a.cols()), block);
   for (int jl = 0; jl < d.local_cols(); ++jl)
     for (int il = 0; il < d.local_rows(); ++il) {
       const auto gi = static_cast<std::size_t>(d.global_row(il)), gj = static_cast<std::size_t>(d.global_col(jl));
@@ -33,18 +33,18 @@ dist::DistMatrix distribute_lower(const linalg::Matrix& a, const std::shared_ptr
 
 }  // namespace
 
-TEST_CASE("distributed Cholesky solve equals the LAPACK solve", "[mpi][dist]") {
-  const auto world = dist::Comm::world();
-  const auto grid = dist::make_grid(world);
+TEST_CASE("distributed Cholesky solve equals the LAPACK solve", "[mpi][parallel]") {
+  const auto world = parallel::Comm::world();
+  const auto grid = parallel::make_grid(world);
   for (int n : {1, 37, 100, 130})
     for (int block : {8, 16, 64}) {
       const auto a = spd(n, static_cast<std::uint64_t>(n), 0.5);
       Rng rng(3, static_cast<std::uint64_t>(n));
       const auto b = test::random_vector(static_cast<std::size_t>(n), rng);
       auto d = distribute_lower(a, grid, block);
-      REQUIRE(dist::cholesky_factor(d) == 0);
+      REQUIRE(parallel::cholesky_factor(d) == 0);
       auto x = b;
-      dist::cholesky_solve(d, x);
+      parallel::cholesky_solve(d, x);
       auto reference_factor = a;
       REQUIRE(linalg::cholesky_factor(reference_factor) == 0);
       auto reference = b;
@@ -54,29 +54,29 @@ TEST_CASE("distributed Cholesky solve equals the LAPACK solve", "[mpi][dist]") {
     }
 }
 
-TEST_CASE("distributed Cholesky reports a matrix that is not positive definite", "[mpi][dist]") {
-  const auto grid = dist::make_grid(dist::Comm::world());
+TEST_CASE("distributed Cholesky reports a matrix that is not positive definite", "[mpi][parallel]") {
+  const auto grid = parallel::make_grid(parallel::Comm::world());
   auto a = spd(50, 5, 0.0);
   a(30, 30) = -100.0;
   auto d = distribute_lower(a, grid, 16);
-  CHECK(dist::cholesky_factor(d) > 0);
+  CHECK(parallel::cholesky_factor(d) > 0);
 }
 
-TEST_CASE("distributed eigen-decomposition equals LAPACK's", "[mpi][dist]") {
-  const auto grid = dist::make_grid(dist::Comm::world());
+TEST_CASE("distributed eigen-decomposition equals LAPACK's", "[mpi][parallel]") {
+  const auto grid = parallel::make_grid(parallel::Comm::world());
   for (auto [n, block] : {std::pair<int, int>{37, 16}, {100, 16}, {100, 64}, {37, 64}, {130, 32}}) {
     INFO("n " << n << ", block " << block);
     const auto a = spd(n, 11, 1e-3);
     auto d = distribute_lower(a, grid, block);
-    dist::DistMatrix vectors;
+    parallel::DistMatrix vectors;
     std::vector<double> w;
-    dist::symmetric_eigen(d, vectors, w);
+    parallel::symmetric_eigen(d, vectors, w);
     auto m = a;
     std::vector<double> w_ref;
     linalg::symmetric_eigen(m, w_ref);
     CHECK(test::relative_difference(w, w_ref) < 1e-12);
     // Eigenvectors up to sign: compare the projector onto the top eigenvector and A·v = λ·v.
-    const auto v = dist::gather(vectors);
+    const auto v = parallel::gather(vectors);
     for (int k : {0, n / 2, n - 1}) {
       std::vector<double> col(v.begin() + k * n, v.begin() + (k + 1) * n);
       std::vector<double> av(static_cast<std::size_t>(n));
@@ -87,8 +87,8 @@ TEST_CASE("distributed eigen-decomposition equals LAPACK's", "[mpi][dist]") {
   }
 }
 
-TEST_CASE("distributed symmetric and general matrix-vector products equal dense ones", "[mpi][dist]") {
-  const auto grid = dist::make_grid(dist::Comm::world());
+TEST_CASE("distributed symmetric and general matrix-vector products equal dense ones", "[mpi][parallel]") {
+  const auto grid = parallel::make_grid(parallel::Comm::world());
   const int n = 45;
   const auto a = spd(n, 13, 0.0);
   Rng rng(4, 4);
@@ -96,23 +96,23 @@ TEST_CASE("distributed symmetric and general matrix-vector products equal dense 
   std::vector<double> reference(static_cast<std::size_t>(n));
   linalg::gemv(linalg::Op::none, 1.0, a, x.data(), 0.0, reference.data());
   std::vector<double> y;
-  dist::symmetric_multiply(distribute_lower(a, grid, 8), x, y);
+  parallel::symmetric_multiply(distribute_lower(a, grid, 8), x, y);
   CHECK(test::relative_difference(y, reference) < 1e-13);
   // A general (non-symmetric) matrix: all entries distributed.
   const auto g = test::random_matrix(static_cast<std::size_t>(n), static_cast<std::size_t>(n), rng);
-  dist::DistMatrix dg(grid, n, n, 8);
+  parallel::DistMatrix dg(grid, n, n, 8);
   for (int jl = 0; jl < dg.local_cols(); ++jl)
     for (int il = 0; il < dg.local_rows(); ++il)
       dg.local(il, jl) = g(static_cast<std::size_t>(dg.global_row(il)), static_cast<std::size_t>(dg.global_col(jl)));
   std::vector<double> gx(static_cast<std::size_t>(n)), gtx(static_cast<std::size_t>(n));
   linalg::gemv(linalg::Op::none, 1.0, g, x.data(), 0.0, gx.data());
   linalg::gemv(linalg::Op::transpose, 1.0, g, x.data(), 0.0, gtx.data());
-  dist::multiply(dg, false, x, y);
+  parallel::multiply(dg, false, x, y);
   CHECK(test::relative_difference(y, gx) < 1e-13);
-  dist::multiply(dg, true, x, y);
+  parallel::multiply(dg, true, x, y);
   CHECK(test::relative_difference(y, gtx) < 1e-13);
   dg.fill(0.0);
   dg.add_to_diagonal(2.0);
-  dist::multiply(dg, false, x, y);
+  parallel::multiply(dg, false, x, y);
   for (int i = 0; i < n; ++i) CHECK(y[static_cast<std::size_t>(i)] == 2.0 * x[static_cast<std::size_t>(i)]);
 }

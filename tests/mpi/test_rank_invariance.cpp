@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
@@ -29,7 +29,7 @@ struct RunResult {
   std::vector<double> final_params;
 };
 
-RunResult train(const io::RunConfig& config, const dist::Comm& comm) {
+RunResult train(const io::RunConfig& config, const parallel::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   loss::OutputMinusTarget residual(model);
@@ -50,7 +50,7 @@ double relative_gap(double a, double b) {
 }  // namespace
 
 TEST_CASE("collectives and sharding", "[mpi]") {
-  const auto world = dist::Comm::world();
+  const auto world = parallel::Comm::world();
   std::vector<double> v = {1.0, double(world.rank())};
   world.allreduce_sum(v.data(), v.size());
   CHECK(v[0] == world.size());
@@ -63,7 +63,7 @@ TEST_CASE("collectives and sharding", "[mpi]") {
   for (std::size_t n : {0u, 1u, 3u, 100u, 101u}) {
     std::size_t covered = 0;
     for (int r = 0; r < world.size(); ++r) {
-      const auto s = dist::shard(n, r, world.size());
+      const auto s = parallel::shard(n, r, world.size());
       CHECK(s.begin == covered);
       covered = s.end;
     }
@@ -80,20 +80,20 @@ TEST_CASE("sharded residual, Gram matrix and J^T z equal the single-rank values"
   o.bias_init = model::Init::standard_normal;
   model::Mlp model(o, 5);
   task::Regression1d data(37);  // not divisible by 2 or 4; 4 ranks get 10, 9, 9, 9 samples
-  run::ResidualProblem distributed(model, dist::Comm::world(), loss::Reduction::mean, optim::GramMode::automatic,
+  run::ResidualProblem distributed(model, parallel::Comm::world(), loss::Reduction::mean, optim::GramMode::automatic,
                                      /*gram_block=*/4, /*gram_distributed_min_rows=*/1);
-  run::ResidualProblem alone(model, dist::Comm::self(), loss::Reduction::mean);
+  run::ResidualProblem alone(model, parallel::Comm::self(), loss::Reduction::mean);
   std::vector<std::size_t> batch = {3, 36, 0, 17, 17, 9, 22, 5, 30, 11, 1};
   for (auto* p : {&distributed, &alone}) p->set_batch(data.train(), batch);
   std::vector<double> e_dist, e_alone, g_dist, g_alone;
   distributed.residual(e_dist);
   alone.residual(e_alone);
   CHECK(e_dist == e_alone);  // gathered rows are computed by the same per-sample arithmetic
-  dist::DistMatrix k_dist, k_alone;
+  parallel::DistMatrix k_dist, k_alone;
   distributed.gram(k_dist);
   alone.gram(k_alone);
-  CHECK(test::relative_difference(test::lower_triangle(dist::gather(k_dist), batch.size()),
-                                  test::lower_triangle(dist::gather(k_alone), batch.size())) < 1e-13);
+  CHECK(test::relative_difference(test::lower_triangle(parallel::gather(k_dist), batch.size()),
+                                  test::lower_triangle(parallel::gather(k_alone), batch.size())) < 1e-13);
   distributed.jt_times(e_dist, g_dist);
   alone.jt_times(e_alone, g_alone);
   CHECK(test::relative_difference(g_dist, g_alone) < 1e-13);
@@ -101,7 +101,7 @@ TEST_CASE("sharded residual, Gram matrix and J^T z equal the single-rank values"
 }
 
 TEST_CASE("Fig. 3 config: histories on this many ranks equal the single-rank histories", "[mpi][e2e]") {
-  const auto world = dist::Comm::world();
+  const auto world = parallel::Comm::world();
   const std::string job = std::string(PGDX_SOURCE_DIR) + "/jobs/fig3_regression1d.toml";
   // K is whole on every rank below optimizer.gram_distributed_min_rows (the default for N = 100);
   // "distributed" variants force the ScaLAPACK path with small blocks.
@@ -128,7 +128,7 @@ TEST_CASE("Fig. 3 config: histories on this many ranks equal the single-rank his
     overrides.push_back("run.record_every=10");
     const auto config = io::load_run_config(job, overrides);
     const auto distributed = train(config, world);
-    const auto alone = train(config, dist::Comm::self());
+    const auto alone = train(config, parallel::Comm::self());
     std::string label;
     for (const auto& o : overrides) label += o + " ";
     INFO("variant " << label);

@@ -10,7 +10,7 @@
 using namespace pgdx;
 
 TEST_CASE("structured and explicit Gram paths give the same K and the same LM step", "[mpi][gram]") {
-  const auto world = dist::Comm::world();
+  const auto world = parallel::Comm::world();
   double worst_k = 0.0, worst_step = 0.0;
   for (auto act : {model::Activation::tanh, model::Activation::relu, model::Activation::quadratic})
     for (const auto& layers : {std::vector<std::size_t>{3, 2}, std::vector<std::size_t>{3, 7, 3},
@@ -34,11 +34,11 @@ TEST_CASE("structured and explicit Gram paths give the same K and the same LM st
           run::ResidualProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4,
                                          /*gram_distributed_min_rows=*/1);
           problem.set_all(data);
-          dist::DistMatrix k;
+          parallel::DistMatrix k;
           problem.gram(k);
           REQUIRE(problem.structured() == (path == 0));
           const std::size_t n = 13 * layers.back();
-          const auto full = dist::gather(k);
+          const auto full = parallel::gather(k);
           k_lower[path] = test::lower_triangle(full, n);
           double trace = 0.0;
           for (std::size_t i = 0; i < n; ++i) trace += full[i + i * n];

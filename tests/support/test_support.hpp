@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/linalg/matrix.hpp"
 #include "pgdx/optim/least_squares_problem.hpp"
@@ -124,9 +124,9 @@ class LinearProblem final : public optim::LeastSquaresProblem {
     e = e0_;
     linalg::gemv(linalg::Op::none, 1.0, j_, d.data(), 1.0, e.data());
   }
-  void gram(dist::DistMatrix& k) override {
+  void gram(parallel::DistMatrix& k) override {
     const int n = static_cast<int>(j_.rows());
-    k = dist::DistMatrix(nullptr, n, n);
+    k = parallel::DistMatrix(nullptr, n, n);
     Matrix full(j_.rows(), j_.rows());
     linalg::gemm(linalg::Op::none, linalg::Op::transpose, 1.0, j_, j_, 0.0, full);
     std::copy(full.storage().begin(), full.storage().end(), k.data());

@@ -133,7 +133,7 @@ TEST_CASE("a network's theta-gradient under cross-entropy matches finite differe
   Rng rng(32, Stream::test);
   auto net = small_net(5, model::Activation::relu);
   const task::Dataset data = classification_data(9, rng);
-  run::ResidualProblem problem(net, dist::Comm::self(), loss::Reduction::mean);
+  run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean);
   problem.set_loss_kind(loss::LossKind::cross_entropy);
   problem.set_all(data);
   std::vector<double> e, g;
@@ -184,7 +184,7 @@ TEST_CASE("one GGN step equals the dense solve of (mu I + J^T H J) h = J^T q + l
     REQUIRE(linalg::cholesky_factor(a) == 0);
     linalg::cholesky_solve(a, rhs);
 
-    run::ResidualProblem problem(net, dist::Comm::self(), loss::Reduction::mean, mode);
+    run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean, mode);
     problem.set_loss_kind(loss::LossKind::cross_entropy);
     problem.set_all(data);
     optim::OptimizerOptions o;
@@ -209,8 +209,8 @@ TEST_CASE("GGN on the squared loss is LM with mu_LM = mu / c", "[ggn]") {
   Rng rng(34, Stream::test);
   const task::Dataset data = classification_data(6, rng);
   auto ggn_net = small_net(9), lm_net = small_net(9);
-  run::ResidualProblem ggn_problem(ggn_net, dist::Comm::self(), loss::Reduction::mean);
-  run::ResidualProblem lm_problem(lm_net, dist::Comm::self(), loss::Reduction::mean);
+  run::ResidualProblem ggn_problem(ggn_net, parallel::Comm::self(), loss::Reduction::mean);
+  run::ResidualProblem lm_problem(lm_net, parallel::Comm::self(), loss::Reduction::mean);
   ggn_problem.set_all(data);
   lm_problem.set_all(data);
   optim::OptimizerOptions o;

@@ -214,8 +214,8 @@ class CurvedProblem final : public optim::LeastSquaresProblem {
   std::size_t num_samples() const override { return 2; }
   double loss_scale() const override { return 1.0; }
   void residual(std::vector<double>& e) override { e = {theta_[0] * theta_[0] - 1.0, theta_[1]}; }
-  void gram(dist::DistMatrix& k) override {
-    k = dist::DistMatrix(nullptr, 2, 2);
+  void gram(parallel::DistMatrix& k) override {
+    k = parallel::DistMatrix(nullptr, 2, 2);
     k.local(0, 0) = 4 * theta_[0] * theta_[0];
     k.local(1, 1) = 1.0;
   }
@@ -269,7 +269,7 @@ TEST_CASE("gain ratio is 1 on an exactly linear problem", "[optim][lm]") {
 
 TEST_CASE("a failing Cholesky raises mu, then falls back to the eigen solve", "[optim][lm]") {
   // K with a clearly negative eigenvalue (not a Gram matrix, so no μ below |λ_min| factorises).
-  dist::DistMatrix k(nullptr, 3, 3);
+  parallel::DistMatrix k(nullptr, 3, 3);
   k.local(0, 0) = 1.0;
   k.local(1, 1) = -1.0;
   k.local(2, 2) = 2.0;

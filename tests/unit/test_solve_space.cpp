@@ -26,7 +26,7 @@ Outcome lm_step(optim::SolveSpace space, std::size_t samples, bool bias) {
   model::Mlp net(o, 4);
   Rng rng(5, Stream::test);
   task::Dataset data{test::random_matrix(6, samples, rng), test::random_matrix(4, samples, rng), {}};
-  run::ResidualProblem problem(net, dist::Comm::self(), loss::Reduction::sum);
+  run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::sum);
   problem.set_all(data);
   optim::OptimizerOptions options;
   options.method = optim::Method::lm;

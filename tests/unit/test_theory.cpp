@@ -185,7 +185,7 @@ TEST_CASE("T.1.3 identities: push-through, SMW, and the GN projector", "[theory]
   // GN projector P = K K^† has eigenvalues in {0, 1}, exactly #(λ > ε) ones.
   const double eps = 1e-4;
   optim::DirectGramSolver solver;
-  dist::DistMatrix k_dist(nullptr, int(kN), int(kN));
+  parallel::DistMatrix k_dist(nullptr, int(kN), int(kN));
   std::copy(k.storage().begin(), k.storage().end(), k_dist.data());
   Matrix p(kN, kN);
   for (std::size_t c = 0; c < kN; ++c) {

@@ -22,7 +22,7 @@ class DampedGramOptimizer : public Optimizer {
   OptimizerOptions options_;
   DampingSchedule damping_;
   std::unique_ptr<GramSolver> solver_;
-  dist::DistMatrix k_;
+  parallel::DistMatrix k_;
 };
 
 }  // namespace pgdx::optim

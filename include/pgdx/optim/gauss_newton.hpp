@@ -19,7 +19,7 @@ class GaussNewton final : public Optimizer {
  private:
   OptimizerOptions options_;
   std::unique_ptr<GramSolver> solver_;
-  dist::DistMatrix k_;
+  parallel::DistMatrix k_;
   std::vector<double> e_, e_trial_, delta_, theta_;
 };
 

@@ -1,11 +1,11 @@
 #pragma once
 // Solves in the N × N sample ("Gram") space, K = J Jᵀ, given as the lower triangle of a DistMatrix.
 // DirectGramSolver factorises (Cholesky / eigen): LAPACK on one rank, ScaLAPACK on several — the
-// choice is made in dist/, so this code has one path. The interface leaves room for an iterative
+// choice is made in parallel/, so this code has one path. The interface leaves room for an iterative
 // (CG) solver. Vectors (e, z) are whole on every rank.
 #include <vector>
 
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
 
 namespace pgdx::optim {
@@ -29,22 +29,22 @@ class GramSolver {
   virtual ~GramSolver() = default;
   // Cholesky of K + μI; a failed factorisation raises μ by `raise` up to `retries` times, then
   // solves by eigen-decomposition with eigenvalues clamped at 0. Never throws for numerics.
-  virtual DampedSolution solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
+  virtual DampedSolution solve_damped(const parallel::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
                                       double raise) = 0;
   // Pseudo-inverse solve dropping eigenvalues λ ≤ cut, cut = cutoff·λ_max (relative) or cutoff.
-  virtual ProjectedSolution solve_projected(const dist::DistMatrix& k, const std::vector<double>& e, double cutoff,
+  virtual ProjectedSolution solve_projected(const parallel::DistMatrix& k, const std::vector<double>& e, double cutoff,
                                             CutoffMode mode) = 0;
 };
 
 class DirectGramSolver final : public GramSolver {
  public:
-  DampedSolution solve_damped(const dist::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
+  DampedSolution solve_damped(const parallel::DistMatrix& k, const std::vector<double>& e, double mu, int retries,
                               double raise) override;
-  ProjectedSolution solve_projected(const dist::DistMatrix& k, const std::vector<double>& e, double cutoff,
+  ProjectedSolution solve_projected(const parallel::DistMatrix& k, const std::vector<double>& e, double cutoff,
                                     CutoffMode mode) override;
 
  private:
-  dist::DistMatrix work_, vectors_;
+  parallel::DistMatrix work_, vectors_;
   std::vector<double> eigenvalues_;
 };
 

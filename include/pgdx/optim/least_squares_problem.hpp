@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 
 namespace pgdx::optim {
 
@@ -27,12 +27,12 @@ class LeastSquaresProblem {
   virtual void residual(std::vector<double>& e) = 0;                                  // e(θ), N entries
   // K = J Jᵀ (N × N): its lower triangle, block-cyclic on the problem's process grid (whole on one
   // rank). The problem (re)shapes k as needed.
-  virtual void gram(dist::DistMatrix& k) = 0;
+  virtual void gram(parallel::DistMatrix& k) = 0;
   virtual void jt_times(const std::vector<double>& z, std::vector<double>& out) = 0;  // Jᵀ z, p entries
   // The parameter-space alternative to gram(): G = JᵀJ (p × p, lower triangle), when the problem
   // can form it without J; false otherwise (then nothing is written). After it, jt_times at the
   // same θ and batch uses the same whole-batch data on every rank.
-  virtual bool parameter_gram(dist::DistMatrix& /*g*/) { return false; }
+  virtual bool parameter_gram(parallel::DistMatrix& /*g*/) { return false; }
   virtual std::size_t num_rows() const { return 0; }  // N of the current batch
 
   virtual void j_times(const std::vector<double>& v, std::vector<double>& out) = 0;  // J v, N entries
@@ -41,7 +41,7 @@ class LeastSquaresProblem {
   // The loss's curvature in the outputs, H = ∂²L/∂f² (block-diagonal), through S = H^{1/2}:
   // the GGN matrix is JᵀHJ = (SJ)ᵀ(SJ). Defaults are the least-squares H = c·I.
   // K̃ = S J Jᵀ S, lower triangle, laid out as gram() lays out K.
-  virtual void curvature_gram(dist::DistMatrix& k);
+  virtual void curvature_gram(parallel::DistMatrix& k);
   // out = S w (N entries) at the current θ and batch.
   virtual void curvature_root_times(const std::vector<double>& w, std::vector<double>& out);
 };

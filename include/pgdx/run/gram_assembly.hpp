@@ -5,17 +5,17 @@
 // rank is still computed in parallel: the ranks of `comm` share its column blocks and sum.
 #include <cstddef>
 
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/linalg/matrix.hpp"
 #include "pgdx/model/gram_factors.hpp"
 
 namespace pgdx::run {
 
 // From explicit Jacobian rows: jt is p × N (column r = row r of J).
-void assemble_explicit_gram(const linalg::Matrix& jt, dist::DistMatrix& k, const dist::Comm& comm);
+void assemble_explicit_gram(const linalg::Matrix& jt, parallel::DistMatrix& k, const parallel::Comm& comm);
 
 // From the structured factors of every sample of the batch; C = outputs per sample.
-void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, dist::DistMatrix& k,
-                              const dist::Comm& comm);
+void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, parallel::DistMatrix& k,
+                              const parallel::Comm& comm);
 
 }  // namespace pgdx::run

@@ -9,7 +9,7 @@
 // rank's samples, summed over ranks.
 #include <vector>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 #include <memory>
 
 #include "pgdx/loss/mse.hpp"
@@ -24,11 +24,11 @@ namespace pgdx::run {
 
 class ResidualProblem final : public optim::LeastSquaresProblem {
  public:
-  ResidualProblem(loss::ResidualOperator& residual, dist::Comm comm, loss::Reduction reduction,
+  ResidualProblem(loss::ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
                   optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
                   long gram_distributed_min_rows = 1024);
   // e = f − y for `model` (the supervised case).
-  ResidualProblem(model::Model& model, dist::Comm comm, loss::Reduction reduction,
+  ResidualProblem(model::Model& model, parallel::Comm comm, loss::Reduction reduction,
                   optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
                   long gram_distributed_min_rows = 1024);
 
@@ -53,14 +53,14 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   }
 
   void residual(std::vector<double>& e) override;
-  void gram(dist::DistMatrix& k) override;
+  void gram(parallel::DistMatrix& k) override;
   void jt_times(const std::vector<double>& z, std::vector<double>& out) override;
   // JᵀJ from the whole batch, computed alike on every rank (the batch inputs are gathered).
-  bool parameter_gram(dist::DistMatrix& g) override;
+  bool parameter_gram(parallel::DistMatrix& g) override;
   std::size_t num_rows() const override { return batch_size_ * residual_.rows_per_sample(); }
   void j_times(const std::vector<double>& v, std::vector<double>& out) override;
   void gradient(std::vector<double>& e, std::vector<double>& g) override;
-  void curvature_gram(dist::DistMatrix& k) override;
+  void curvature_gram(parallel::DistMatrix& k) override;
   void curvature_root_times(const std::vector<double>& w, std::vector<double>& out) override;
 
   // L(θ) on the batch with the configured loss and reduction.
@@ -75,7 +75,7 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   loss::Samples all_samples() const { return {x_full_, y_full_, coefficients_full_}; }
   void ensure_grid();
   // Shapes k for the batch's N × N system (whole or block-cyclic).
-  void shape_gram(dist::DistMatrix& k);
+  void shape_gram(parallel::DistMatrix& k);
   // The batch's Jacobian rows or structured factors, gathered on every rank (factors_/jt_full_).
   void prepare_jacobian();
   // S = H^{1/2} per sample of the batch at the current θ (roots_).
@@ -85,17 +85,17 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   std::unique_ptr<loss::ResidualOperator> owned_;
   loss::ResidualOperator& residual_;
   model::Model& model_;
-  dist::Comm comm_;
+  parallel::Comm comm_;
   loss::Reduction reduction_;
   std::size_t batch_size_ = 0;
-  dist::IndexRange mine_;
+  parallel::IndexRange mine_;
   linalg::Matrix x_local_, y_local_, coefficients_local_, e_local_, cotangent_, jt_local_, jt_full_;
   std::vector<double> gathered_;
   optim::GramMode gram_mode_;
   int gram_block_;
   long gram_distributed_min_rows_;
   bool structured_ = false;
-  std::shared_ptr<const dist::BlacsGrid> grid_;  // created at the first gram() (a collective)
+  std::shared_ptr<const parallel::BlacsGrid> grid_;  // created at the first gram() (a collective)
   bool grid_ready_ = false;
   model::GramFactors factors_local_, factors_;
   // θ/batch generation: gram() remembers it, so jt_times() knows whether the gathered J (or

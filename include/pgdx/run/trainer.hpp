@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
@@ -39,7 +39,7 @@ class Trainer {
  public:
   // `residual` defines what is minimised (loss/residual_operator.hpp); its model is trained by
   // the config's phases in turn, each with a fresh optimizer.
-  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task, dist::Comm comm);
+  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task, parallel::Comm comm);
 
   void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
@@ -73,7 +73,7 @@ class Trainer {
   std::size_t phase_ = 0;
   std::vector<long> phase_end_;  // cumulative step at which each phase ends
   std::vector<long> log_steps_;  // sorted, when run.record_schedule = "log"
-  dist::Comm comm_;
+  parallel::Comm comm_;
   ResidualProblem batch_problem_;
   ResidualProblem train_problem_;
   ResidualProblem test_problem_;

@@ -1,11 +1,11 @@
 #pragma once
-// MPI communicator wrapper: the only header besides dist/*.cpp that touches MPI.
+// MPI communicator wrapper: the only header besides parallel/*.cpp that touches MPI.
 // Collectives are explicit member calls; copying a Comm never calls MPI (it is a view).
 #include <cstddef>
 #include <string>
 #include <vector>
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 
 // Owns MPI_Init/MPI_Finalize for main(); respects an MPI that is already initialised.
 class MpiSession {
@@ -40,7 +40,7 @@ class Comm {
   // Ends every rank of the job: the path for an exception that escaped on one rank only.
   [[noreturn]] void abort(int code) const;
 
-  // Opaque handle for dist/ internals (ScaLAPACK grids): the communicator's Fortran handle.
+  // Opaque handle for parallel/ internals (ScaLAPACK grids): the communicator's Fortran handle.
   long handle() const { return handle_; }
 
  private:
@@ -58,4 +58,4 @@ struct IndexRange {
 };
 IndexRange shard(std::size_t n, int rank, int size);
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

@@ -1,4 +1,4 @@
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 
 #include <mpi.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 namespace {
 
 void check(int rc, const char* call) {
@@ -116,4 +116,4 @@ IndexRange shard(std::size_t n, int rank, int size) {
   return range;
 }
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

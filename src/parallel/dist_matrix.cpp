@@ -1,4 +1,4 @@
-#include "pgdx/dist/dist_matrix.hpp"
+#include "pgdx/parallel/dist_matrix.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -23,7 +23,7 @@ void dpotrs_(const char* uplo, const int* n, const int* nrhs, const double* a, c
              const int* ldb, int* info, long);
 }
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 namespace {
 
 constexpr int kZero = 0;
@@ -199,4 +199,4 @@ std::vector<double> gather(const DistMatrix& a) {
   return out;
 }
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

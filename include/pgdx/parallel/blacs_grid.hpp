@@ -4,9 +4,9 @@
 // 6 → 3×2). Creating and destroying a grid are collectives over the communicator.
 #include <memory>
 
-#include "pgdx/dist/comm.hpp"
+#include "pgdx/parallel/comm.hpp"
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 
 class BlacsGrid {
  public:
@@ -31,4 +31,4 @@ class BlacsGrid {
 // The grid for a communicator, or null on one rank (DistMatrix then uses plain LAPACK).
 std::shared_ptr<const BlacsGrid> make_grid(const Comm& comm);
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

@@ -1,7 +1,7 @@
 #pragma once
 // A dense matrix distributed block-cyclically over a BLACS grid (ScaLAPACK layout), or — without
 // a grid — held whole on this rank. The operations below call LAPACK in the second case and
-// ScaLAPACK in the first, so code above the dist layer has one path for 1 and for P ranks.
+// ScaLAPACK in the first, so code above the parallel layer has one path for 1 and for P ranks.
 //
 // Local storage is column-major, local_rows() × local_cols(), leading dimension ≥ 1; local element
 // (il, jl) is global element (global_row(il), global_col(jl)). Symmetric matrices use only their
@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
-#include "pgdx/dist/blacs_grid.hpp"
+#include "pgdx/parallel/blacs_grid.hpp"
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 
 class DistMatrix {
  public:
@@ -67,4 +67,4 @@ void multiply(const DistMatrix& a, bool transpose, const std::vector<double>& x,
 // back with their upper triangle as stored.
 std::vector<double> gather(const DistMatrix& a);
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

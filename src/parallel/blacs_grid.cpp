@@ -1,4 +1,4 @@
-#include "pgdx/dist/blacs_grid.hpp"
+#include "pgdx/parallel/blacs_grid.hpp"
 
 #include <mpi.h>
 
@@ -13,7 +13,7 @@ void Cblacs_gridinfo(int context, int* nprow, int* npcol, int* myrow, int* mycol
 void Cblacs_gridexit(int context);
 }
 
-namespace pgdx::dist {
+namespace pgdx::parallel {
 
 BlacsGrid::BlacsGrid(const Comm& comm) : comm_(comm) {
   const int p = comm.size();
@@ -37,4 +37,4 @@ std::shared_ptr<const BlacsGrid> make_grid(const Comm& comm) {
   return comm.size() > 1 ? std::make_shared<const BlacsGrid>(comm) : nullptr;
 }
 
-}  // namespace pgdx::dist
+}  // namespace pgdx::parallel

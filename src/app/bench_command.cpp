@@ -8,7 +8,7 @@
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/gram_solver.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -51,7 +51,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
   } catch (const std::invalid_argument& e) {
     throw ConfigError("pgdx bench lm-step", "--layers", e.what());
   }
-  const auto mode = optim::parse_gram_mode(args.gram);
+  const auto mode = problem::parse_gram_mode(args.gram);
   if (!mode) throw ConfigError("pgdx bench lm-step", "--gram", "must be one of structured|explicit|auto");
   if (args.samples < 1 || args.steps < 1 || args.block < 1)
     throw ConfigError("pgdx bench lm-step", "", "--samples, --steps and --block must be >= 1");
@@ -64,7 +64,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
   for (std::size_t j = 0; j < args.samples; ++j) data.y(rng.below(args.layers.back()), j) = 1.0;
 
   model::Mlp model(options, args.seed);
-  run::ResidualProblem problem(model, comm, loss::Reduction::sum, *mode, args.block, args.distributed_min_rows);
+  problem::ResidualProblem problem(model, comm, loss::Reduction::sum, {*mode, args.block, args.distributed_min_rows});
   problem.set_all(data);
   optim::DirectGramSolver solver;
   parallel::DistMatrix k;

@@ -121,7 +121,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   const auto task = task::make_task(config.task, config.run.seed);
   const std::unique_ptr<model::Model> model_owner = model::make_model(config.model, config.run.seed);
   model::Model& model = *model_owner;
-  const auto residual = loss::make_residual_operator(task->residual_kind(), model, config.residual_scale);
+  const auto residual = problem::make_residual_operator(task->residual_kind(), model, config.residual_scale);
 
   run::Trainer trainer(config, *residual, *task, comm);
   std::vector<run::Axis> axes;

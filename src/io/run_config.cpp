@@ -237,15 +237,27 @@ void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
   r.integer("optimizer.cholesky_retries", retries, 0);
   o.cholesky_retries = static_cast<int>(retries);
   r.real("optimizer.cholesky_raise", o.cholesky_raise);
-  r.choice("optimizer.gram", o.gram, optim::parse_gram_mode, "auto|structured|explicit");
   r.choice("optimizer.solve_space", o.solve_space, optim::parse_solve_space, "auto|sample|parameter");
+  r.real("optimizer.gn_cutoff", o.gn_cutoff);
+  r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
+
+  try {
+    o.validate();
+  } catch (const std::invalid_argument& e) {
+    r.fail_validation(e);
+  }
+}
+
+// The problem's keys (how K is formed and laid out): in [optimizer], where users look for them, but
+// one value for the whole run — every phase shares the problem.
+const char* const kProblemKeys[] = {"gram", "gram_block", "gram_distributed_min_rows"};
+
+void read_problem(Reader& r, problem::ProblemOptions& o) {
+  r.choice("optimizer.gram", o.gram, problem::parse_gram_mode, "auto|structured|explicit");
   long gram_block = o.gram_block;
   r.integer("optimizer.gram_block", gram_block, 1);
   o.gram_block = static_cast<int>(gram_block);
   r.integer("optimizer.gram_distributed_min_rows", o.gram_distributed_min_rows, 1);
-  r.real("optimizer.gn_cutoff", o.gn_cutoff);
-  r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
-
   try {
     o.validate();
   } catch (const std::invalid_argument& e) {
@@ -262,12 +274,19 @@ RunPhase read_phase(const toml::table& root, const toml::table& entry, std::size
   merged.insert("optimizer", root.contains("optimizer") && root["optimizer"].is_table() ? *root["optimizer"].as_table()
                                                                                            : toml::table{});
   toml::table& optimizer = *merged["optimizer"].as_table();
+  for (const char* key : kProblemKeys) optimizer.erase(key);  // the run's, read once
   for (const auto& [key, node] : entry) {
     const std::string name(key.str());
     if (name == "steps") continue;
     if (name != "optimizer" || !node.is_table())
       throw ConfigError(origin, where + "." + name, name == "optimizer" ? "must be a table" : "unknown key");
-    for (const auto& [sub, value] : *node.as_table()) optimizer.insert_or_assign(sub.str(), value);
+    for (const auto& [sub, value] : *node.as_table()) {
+      for (const char* problem_key : kProblemKeys)
+        if (sub.str() == problem_key)
+          throw ConfigError(origin, where + ".optimizer." + problem_key,
+                            "applies to the whole run: set it in the top-level [optimizer] table");
+      optimizer.insert_or_assign(sub.str(), value);
+    }
   }
   RunPhase phase;
   const toml::node* steps = entry.get("steps");
@@ -354,6 +373,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     r.find("phase");  // read here, not by the generic key walk
     for (const toml::node& item : *list)
       c.phases.push_back(read_phase(root, *item.as_table(), c.phases.size(), origin));
+    read_problem(r, c.problem);
     if (root.contains("optimizer")) r.find("optimizer");  // merged into every phase
     long total = 0;
     for (const RunPhase& phase : c.phases) total += phase.steps;
@@ -364,6 +384,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     c.optimizer = c.phases.front().optimizer;
   } else {
     read_optimizer(r, c.optimizer);
+    read_problem(r, c.problem);
     c.phases.push_back({c.run.steps, c.optimizer});
   }
   r.reject_unknown();
@@ -383,7 +404,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
                                "identity, not relu");
   if (c.model.kind == model::ModelKind::committee &&
-      task::residual_kind(c.task) != loss::ResidualKind::output_minus_target)
+      task::residual_kind(c.task) != task::ResidualKind::output_minus_target)
     r.fail("model.kind", "task " + c.task.name + " needs input derivatives of the model: use model.kind = \"mlp\"");
   if (c.loss_kind == loss::LossKind::cross_entropy) {
     if (!task::is_classification(c.task))
@@ -398,15 +419,15 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   }
   for (const RunPhase& phase : c.phases)
     if (phase.optimizer.method == optim::Method::ggn &&
-        task::residual_kind(c.task) != loss::ResidualKind::output_minus_target)
+        task::residual_kind(c.task) != task::ResidualKind::output_minus_target)
       r.fail("optimizer.name", "ggn needs a loss of the model outputs (task " + c.task.name + " has a PDE residual)");
   for (const RunPhase& phase : c.phases)
     if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
-        (c.model.layers.size() != 3 || c.model.kind != model::ModelKind::mlp || task::residual_kind(c.task) != loss::ResidualKind::output_minus_target))
+        (c.model.layers.size() != 3 || c.model.kind != model::ModelKind::mlp || task::residual_kind(c.task) != task::ResidualKind::output_minus_target))
       r.fail("optimizer.solve_space", "\"parameter\" needs a one-hidden-layer model with an f - y residual "
                                       "(JᵀJ without J); use auto or sample");
-  if (task::residual_kind(c.task) != loss::ResidualKind::output_minus_target &&
-      c.optimizer.gram == optim::GramMode::structured)
+  if (task::residual_kind(c.task) != task::ResidualKind::output_minus_target &&
+      c.problem.gram == problem::GramMode::structured)
     r.fail("optimizer.gram", "task " + c.task.name + " has a PDE residual, whose Gram matrix has no layer structure: "
                              "use explicit or auto");
   const std::size_t train_size = task::training_set_size(c.task);

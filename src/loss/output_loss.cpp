@@ -4,8 +4,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "pgdx/linalg/blas.hpp"
-#include "pgdx/linalg/matrix.hpp"
 
 namespace pgdx::loss {
 
@@ -85,32 +83,45 @@ void OutputLoss::gradient(const std::vector<double>& e, const std::vector<double
   }
 }
 
-void OutputLoss::hessian_roots(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
-                               std::vector<double>& roots) const {
+void OutputLoss::hessian_blocks(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                                std::vector<double>& blocks) const {
   const std::size_t n = samples_of(e, y, outputs);
   const double c = scale(n, outputs);
   const std::size_t block = outputs * outputs;
-  roots.assign(n * block, 0.0);
+  blocks.assign(n * block, 0.0);
   if (kind_ == LossKind::squared) {
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < outputs; ++k) roots[i * block + k * outputs + k] = std::sqrt(c);
+      for (std::size_t k = 0; k < outputs; ++k) blocks[i * block + k * outputs + k] = c;
     return;
   }
-  std::vector<double> f(outputs), p(outputs), eigenvalues;
-  linalg::Matrix h(outputs, outputs);
+  std::vector<double> f(outputs), p(outputs);
   for (std::size_t i = 0; i < n; ++i) {
     const double mass = sample_logits(e, y, i, outputs, f);
     softmax(f.data(), outputs, p.data());
-    for (std::size_t a = 0; a < outputs; ++a)
-      for (std::size_t b = 0; b < outputs; ++b) h(a, b) = c * mass * ((a == b ? p[a] : 0.0) - p[a] * p[b]);
-    // H = U Λ Uᵀ is PSD (round-off can make its zero eigenvalue slightly negative: clamp).
-    linalg::symmetric_eigen(h, eigenvalues);
-    double* root = roots.data() + i * block;
-    for (std::size_t k = 0; k < outputs; ++k) {
-      const double s = std::sqrt(std::max(eigenvalues[k], 0.0));
-      for (std::size_t b = 0; b < outputs; ++b)
-        for (std::size_t a = 0; a < outputs; ++a) root[b * outputs + a] += s * h(a, k) * h(b, k);
-    }
+    double* h = blocks.data() + i * block;
+    for (std::size_t b = 0; b < outputs; ++b)
+      for (std::size_t a = 0; a < outputs; ++a) h[a + b * outputs] = c * mass * ((a == b ? p[a] : 0.0) - p[a] * p[b]);
+  }
+}
+
+void OutputLoss::hessian_times(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                               const std::vector<double>& w, std::vector<double>& out) const {
+  const std::size_t n = samples_of(e, y, outputs);
+  if (w.size() != e.size()) throw std::invalid_argument("OutputLoss::hessian_times: w must be C × n like e");
+  const double c = scale(n, outputs);
+  out.resize(w.size());
+  if (kind_ == LossKind::squared) {
+    for (std::size_t r = 0; r < w.size(); ++r) out[r] = c * w[r];
+    return;
+  }
+  std::vector<double> f(outputs), p(outputs);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double mass = sample_logits(e, y, i, outputs, f);
+    softmax(f.data(), outputs, p.data());
+    const double* wi = w.data() + i * outputs;
+    double along = 0.0;  // pᵀwᵢ
+    for (std::size_t k = 0; k < outputs; ++k) along += p[k] * wi[k];
+    for (std::size_t k = 0; k < outputs; ++k) out[i * outputs + k] = c * mass * (p[k] * wi[k] - p[k] * along);
   }
 }
 

@@ -15,12 +15,6 @@ StepInfo Sgd::step(LeastSquaresProblem& problem) {
   return info;
 }
 
-const std::vector<double>& state_array(const OptimizerState& state, const std::string& name) {
-  for (const auto& [key, values] : state)
-    if (key == name) return values;
-  throw std::invalid_argument("optimizer state has no '" + name + "'");
-}
-
 OptimizerState Adam::state() const { return {{"step", {static_cast<double>(t_)}}, {"m", m_}, {"v", v_}}; }
 
 void Adam::set_state(const OptimizerState& state) {

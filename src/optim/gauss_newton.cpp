@@ -1,7 +1,7 @@
 #include "pgdx/optim/gauss_newton.hpp"
 
 #include "pgdx/linalg/blas.hpp"
-#include "pgdx/optim/levenberg_marquardt.hpp"
+#include "pgdx/optim/gain_ratio.hpp"
 
 namespace pgdx::optim {
 

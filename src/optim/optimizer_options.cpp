@@ -5,22 +5,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "pgdx/util/enum_names.hpp"
+
 namespace pgdx::optim {
 namespace {
-
-template <class E, std::size_t N>
-std::string name_of(const std::pair<E, const char*> (&table)[N], E value) {
-  for (const auto& [v, name] : table)
-    if (v == value) return name;
-  return "?";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const std::pair<E, const char*> (&table)[N], const std::string& text) {
-  for (const auto& [v, name] : table)
-    if (text == name) return v;
-  return std::nullopt;
-}
 
 const std::pair<Method, const char*> kMethods[] = {
     {Method::sgd, "sgd"}, {Method::adam, "adam"}, {Method::adamw, "adamw"}, {Method::lm, "lm"}, {Method::gn, "gn"},
@@ -28,8 +16,6 @@ const std::pair<Method, const char*> kMethods[] = {
 const std::pair<MuScale, const char*> kMuScales[] = {{MuScale::sum, "sum"}, {MuScale::mean, "mean"}};
 const std::pair<DampingKind, const char*> kDampings[] = {
     {DampingKind::constant, "constant"}, {DampingKind::loglinear, "loglinear"}, {DampingKind::adaptive, "adaptive"}};
-const std::pair<GramMode, const char*> kGramModes[] = {
-    {GramMode::automatic, "auto"}, {GramMode::structured, "structured"}, {GramMode::explicit_rows, "explicit"}};
 const std::pair<SolveSpace, const char*> kSolveSpaces[] = {
     {SolveSpace::automatic, "auto"}, {SolveSpace::sample, "sample"}, {SolveSpace::parameter, "parameter"}};
 const std::pair<CutoffMode, const char*> kCutoffModes[] = {{CutoffMode::relative, "relative"},
@@ -47,8 +33,6 @@ std::string to_string(Method m) { return name_of(kMethods, m); }
 std::string to_string(MuScale s) { return name_of(kMuScales, s); }
 std::string to_string(DampingKind d) { return name_of(kDampings, d); }
 std::string to_string(CutoffMode c) { return name_of(kCutoffModes, c); }
-std::string to_string(GramMode g) { return name_of(kGramModes, g); }
-std::optional<GramMode> parse_gram_mode(const std::string& s) { return value_of(kGramModes, s); }
 std::string to_string(SolveSpace s) { return name_of(kSolveSpaces, s); }
 std::optional<SolveSpace> parse_solve_space(const std::string& s) { return value_of(kSolveSpaces, s); }
 std::optional<Method> parse_method(const std::string& s) { return value_of(kMethods, s); }
@@ -73,8 +57,6 @@ void OptimizerOptions::validate() const {
   require(positive(mu_max) && mu_max > mu_min, "mu_max", "must be a finite number > mu_min");
   require(cholesky_retries >= 0, "cholesky_retries", "must be >= 0");
   require(std::isfinite(cholesky_raise) && cholesky_raise > 1, "cholesky_raise", "must be > 1");
-  require(gram_block >= 1, "gram_block", "must be >= 1");
-  require(gram_distributed_min_rows >= 1, "gram_distributed_min_rows", "must be >= 1");
   require(std::isfinite(gn_cutoff) && gn_cutoff >= 0, "gn_cutoff", "must be a finite number >= 0");
   if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
   if (method == Method::ggn)
@@ -92,16 +74,16 @@ std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
       os << ", betas " << o.beta1 << "/" << o.beta2 << ", eps " << o.eps << ", weight_decay " << o.weight_decay;
       break;
     case Method::lm:
-      os << ", gram " << to_string(o.gram) << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
+      os << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
       break;
     case Method::ggn:
-      os << ", gram " << to_string(o.gram) << ", mu " << o.mu << ", damping " << to_string(o.damping);
+      os << ", mu " << o.mu << ", damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
       if (o.weight_decay > 0) os << ", weight_decay " << o.weight_decay;
       break;
     case Method::gn:
-      os << ", gram " << to_string(o.gram) << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");
+      os << ", cutoff " << o.gn_cutoff << (o.gn_cutoff_mode == CutoffMode::relative ? "·λmax" : " (absolute)");
       break;
   }
   return os << ")";

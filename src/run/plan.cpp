@@ -58,10 +58,10 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn ||
                       c.optimizer.method == optim::Method::ggn;
   // Every MLP's f − y has the structure; a PDE residual does not (loss/residual_operator.hpp).
-  plan.structured = c.optimizer.gram != optim::GramMode::explicit_rows &&
-                    task::residual_kind(c.task) == loss::ResidualKind::output_minus_target;
+  plan.structured = c.problem.gram != problem::GramMode::explicit_rows &&
+                    task::residual_kind(c.task) == task::ResidualKind::output_minus_target;
   plan.distributed_gram =
-      ranks > 1 && static_cast<long>(plan.residual_rows) >= c.optimizer.gram_distributed_min_rows;
+      ranks > 1 && static_cast<long>(plan.residual_rows) >= c.problem.gram_distributed_min_rows;
 
   const double p = static_cast<double>(plan.params);
   const double n = static_cast<double>(plan.batch);

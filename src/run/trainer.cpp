@@ -43,18 +43,17 @@ std::vector<long> log_record_steps(long steps) {
   return out;
 }
 
-Trainer::Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task,
+Trainer::Trainer(const io::RunConfig& config, problem::ResidualOperator& residual, const task::Task& task,
                  parallel::Comm comm)
     : config_(config),
       model_(residual.model()),
       task_(task),
       comm_(comm),
-      batch_problem_(residual, comm, config.reduction, config.optimizer.gram, config.optimizer.gram_block,
-                     config.optimizer.gram_distributed_min_rows),
+      batch_problem_(residual, comm, config.reduction, config.problem),
       train_problem_(residual, comm, config.reduction),
       test_problem_(residual, comm, config.reduction),
       minibatch_rng_(config.run.seed, Stream::minibatch) {
-  for (ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})
+  for (problem::ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})
     problem->set_loss_kind(config.loss_kind);
   train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());

@@ -55,8 +55,8 @@ bool is_classification(const TaskOptions& options) {
   return options.name == "mnist" || options.name == "modular_mlp";
 }
 
-loss::ResidualKind residual_kind(const TaskOptions& options) {
-  return options.name == "pinn_poisson" ? loss::ResidualKind::laplacian : loss::ResidualKind::output_minus_target;
+task::ResidualKind residual_kind(const TaskOptions& options) {
+  return options.name == "pinn_poisson" ? task::ResidualKind::laplacian : task::ResidualKind::output_minus_target;
 }
 
 std::unique_ptr<Task> make_task(const TaskOptions& options, std::uint64_t seed) {

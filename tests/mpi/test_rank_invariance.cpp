@@ -9,7 +9,8 @@
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/run/diagnostics.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
+#include "pgdx/problem/output_minus_target.hpp"
 #include "pgdx/run/trainer.hpp"
 #include "pgdx/task/regression1d.hpp"
 #include "test_support.hpp"
@@ -32,7 +33,7 @@ struct RunResult {
 RunResult train(const io::RunConfig& config, const parallel::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
-  loss::OutputMinusTarget residual(model);
+  problem::OutputMinusTarget residual(model);
   run::Trainer trainer(config, residual, *task, comm);
   trainer.add_diagnostic(std::make_unique<run::WeightDiagnostic>());
   trainer.add_diagnostic(std::make_unique<run::SpectralErrorDiagnostic>(task->train().size()));
@@ -80,9 +81,10 @@ TEST_CASE("sharded residual, Gram matrix and J^T z equal the single-rank values"
   o.bias_init = model::Init::standard_normal;
   model::Mlp model(o, 5);
   task::Regression1d data(37);  // not divisible by 2 or 4; 4 ranks get 10, 9, 9, 9 samples
-  run::ResidualProblem distributed(model, parallel::Comm::world(), loss::Reduction::mean, optim::GramMode::automatic,
-                                     /*gram_block=*/4, /*gram_distributed_min_rows=*/1);
-  run::ResidualProblem alone(model, parallel::Comm::self(), loss::Reduction::mean);
+  // Block 4 and distribution from 1 row: ScaLAPACK layout with many blocks per rank.
+  problem::ResidualProblem distributed(model, parallel::Comm::world(), loss::Reduction::mean,
+                                       {problem::GramMode::automatic, 4, 1});
+  problem::ResidualProblem alone(model, parallel::Comm::self(), loss::Reduction::mean);
   std::vector<std::size_t> batch = {3, 36, 0, 17, 17, 9, 22, 5, 30, 11, 1};
   for (auto* p : {&distributed, &alone}) p->set_batch(data.train(), batch);
   std::vector<double> e_dist, e_alone, g_dist, g_alone;

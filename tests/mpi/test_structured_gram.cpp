@@ -4,7 +4,7 @@
 
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -29,10 +29,9 @@ TEST_CASE("structured and explicit Gram paths give the same K and the same LM st
         std::vector<double> k_lower[2];
         for (int path = 0; path < 2; ++path) {
           model::Mlp m(o, 3);
-          const auto mode = path == 0 ? optim::GramMode::structured : optim::GramMode::explicit_rows;
+          const auto mode = path == 0 ? problem::GramMode::structured : problem::GramMode::explicit_rows;
           // Block 4 and distribution from 1 row: ScaLAPACK layout with many blocks per rank.
-          run::ResidualProblem problem(m, world, loss::Reduction::sum, mode, /*gram_block=*/4,
-                                         /*gram_distributed_min_rows=*/1);
+          problem::ResidualProblem problem(m, world, loss::Reduction::sum, {mode, 4, 1});
           problem.set_all(data);
           parallel::DistMatrix k;
           problem.gram(k);

@@ -8,7 +8,7 @@
 #include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/linalg/matrix.hpp"
-#include "pgdx/optim/least_squares_problem.hpp"
+#include "pgdx/problem/least_squares_problem.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::test {
@@ -107,7 +107,7 @@ inline SpectralJacobian make_spectral_jacobian(std::size_t n, std::size_t p, dou
 }
 
 // e(θ) = e0 + J (θ − θ0): a least-squares problem that is exactly linear (sum scale).
-class LinearProblem final : public optim::LeastSquaresProblem {
+class LinearProblem final : public problem::LeastSquaresProblem {
  public:
   LinearProblem(Matrix j, std::vector<double> e0, std::vector<double> theta0)
       : j_(std::move(j)), e0_(std::move(e0)), theta0_(theta0), theta_(std::move(theta0)) {}

@@ -9,7 +9,8 @@
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/generalized_gauss_newton.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/output_curvature.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -91,7 +92,7 @@ TEST_CASE("cross-entropy: value, gradient and Hessian-vector products match fini
     CHECK(linalg::dot(v.size(), v.data(), q.data()) == Approx(fd_value[0]).epsilon(1e-8));
 
     // H v two ways: the roots squared, and the finite difference of the gradient.
-    ce.hessian_roots(e, y, kClasses, roots);
+    problem::hessian_roots(ce, e, y, kClasses, roots);
     const auto fd_hv = test::central_difference(
         e, v, 1e-6, [&](const std::vector<double>& t) { point = t; },
         [&] {
@@ -124,7 +125,7 @@ TEST_CASE("cross-entropy: saturated logits give finite values and a zero Hessian
   std::vector<double> q, roots;
   ce.gradient(e, y, kClasses, q);
   CHECK(q == std::vector<double>{1, -1, 0, 0});
-  ce.hessian_roots(e, y, kClasses, roots);
+  problem::hessian_roots(ce, e, y, kClasses, roots);
   CHECK(test::max_abs(roots) < 1e-7);
 }
 
@@ -133,7 +134,7 @@ TEST_CASE("a network's theta-gradient under cross-entropy matches finite differe
   Rng rng(32, Stream::test);
   auto net = small_net(5, model::Activation::relu);
   const task::Dataset data = classification_data(9, rng);
-  run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean);
+  problem::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean);
   problem.set_loss_kind(loss::LossKind::cross_entropy);
   problem.set_all(data);
   std::vector<double> e, g;
@@ -150,7 +151,7 @@ TEST_CASE("one GGN step equals the dense solve of (mu I + J^T H J) h = J^T q + l
   Rng rng(33, Stream::test);
   const std::size_t n = 5;  // N = 20 residual rows < p = 52 parameters: the sample space is smaller
   const task::Dataset data = classification_data(n, rng);
-  for (auto mode : {optim::GramMode::structured, optim::GramMode::explicit_rows}) {
+  for (auto mode : {problem::GramMode::structured, problem::GramMode::explicit_rows}) {
     auto net = small_net(7);
     const std::vector<double> theta0 = net.params();
     const std::size_t p = net.num_params(), rows = n * kClasses;
@@ -184,7 +185,7 @@ TEST_CASE("one GGN step equals the dense solve of (mu I + J^T H J) h = J^T q + l
     REQUIRE(linalg::cholesky_factor(a) == 0);
     linalg::cholesky_solve(a, rhs);
 
-    run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean, mode);
+    problem::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean, {mode});
     problem.set_loss_kind(loss::LossKind::cross_entropy);
     problem.set_all(data);
     optim::OptimizerOptions o;
@@ -198,10 +199,56 @@ TEST_CASE("one GGN step equals the dense solve of (mu I + J^T H J) h = J^T q + l
     std::vector<double> step(p);
     for (std::size_t s = 0; s < p; ++s) step[s] = (theta0[s] - net.params()[s]) / lr;
     const double err = test::relative_difference(step, rhs);
-    INFO("gram " << optim::to_string(mode));
+    INFO("gram " << problem::to_string(mode));
     CHECK(err < 1e-10);
-    WARN("GGN step vs dense (mu I + J^T H J)^-1 (J^T q + lambda theta), gram " << optim::to_string(mode)
+    WARN("GGN step vs dense (mu I + J^T H J)^-1 (J^T q + lambda theta), gram " << problem::to_string(mode)
                                                                               << ": relative error " << err);
+  }
+}
+
+TEST_CASE("matrix-free products: H w without H, and J^T H J v equal the dense products", "[ggn][matrix_free]") {
+  Rng rng(35, Stream::test);
+  const std::size_t n = 6, rows = n * kClasses;
+  const task::Dataset data = classification_data(n, rng);
+  for (auto kind : {loss::LossKind::cross_entropy, loss::LossKind::squared}) {
+    INFO("loss " << loss::to_string(kind));
+    auto net = small_net(11);
+    const std::size_t p = net.num_params();
+    Matrix f, jt;
+    net.forward(data.x, f);
+    net.jacobian_transposed(data.x, jt);
+    std::vector<double> e(rows);
+    for (std::size_t r = 0; r < rows; ++r) e[r] = f.data()[r] - data.y.data()[r];
+    const loss::OutputLoss output_loss(kind, loss::Reduction::mean);
+    std::vector<double> blocks;
+    output_loss.hessian_blocks(e, data.y.storage(), kClasses, blocks);
+
+    // H w: the matrix-free product against the explicit blocks.
+    const auto w = test::random_vector(rows, rng);
+    std::vector<double> hw, hw_dense(rows, 0.0);
+    output_loss.hessian_times(e, data.y.storage(), kClasses, w, hw);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t b = 0; b < kClasses; ++b)
+        for (std::size_t a = 0; a < kClasses; ++a)
+          hw_dense[i * kClasses + a] += blocks[i * kClasses * kClasses + b * kClasses + a] * w[i * kClasses + b];
+    CHECK(test::relative_difference(hw, hw_dense) < 1e-14);
+
+    // Jᵀ H J v through the problem (jvp, H, vjp) against the explicit Jacobian and blocks.
+    problem::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean);
+    problem.set_loss_kind(kind);
+    problem.set_all(data);
+    const auto v = test::random_vector(p, rng);
+    std::vector<double> ggn_v;
+    problem.ggn_times(v, ggn_v);
+    std::vector<double> jv(rows, 0.0), hjv(rows, 0.0), dense(p, 0.0);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t s = 0; s < p; ++s) jv[r] += jt(s, r) * v[s];
+    output_loss.hessian_times(e, data.y.storage(), kClasses, jv, hjv);
+    for (std::size_t s = 0; s < p; ++s)
+      for (std::size_t r = 0; r < rows; ++r) dense[s] += jt(s, r) * hjv[r];
+    const double err = test::relative_difference(ggn_v, dense);
+    CHECK(err < 1e-12);
+    WARN("J^T H J v matrix-free vs explicit J, " << loss::to_string(kind) << ": relative error " << err);
   }
 }
 
@@ -209,8 +256,8 @@ TEST_CASE("GGN on the squared loss is LM with mu_LM = mu / c", "[ggn]") {
   Rng rng(34, Stream::test);
   const task::Dataset data = classification_data(6, rng);
   auto ggn_net = small_net(9), lm_net = small_net(9);
-  run::ResidualProblem ggn_problem(ggn_net, parallel::Comm::self(), loss::Reduction::mean);
-  run::ResidualProblem lm_problem(lm_net, parallel::Comm::self(), loss::Reduction::mean);
+  problem::ResidualProblem ggn_problem(ggn_net, parallel::Comm::self(), loss::Reduction::mean);
+  problem::ResidualProblem lm_problem(lm_net, parallel::Comm::self(), loss::Reduction::mean);
   ggn_problem.set_all(data);
   lm_problem.set_all(data);
   optim::OptimizerOptions o;

@@ -4,7 +4,7 @@
 
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/first_order.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -29,7 +29,7 @@ TEST_CASE("loss reductions: value and gradient match their formulas", "[loss]") 
                {loss::Reduction::elementwise_mean, squares / 15}};
   for (const auto& c : cases) {
     INFO(loss::to_string(c.reduction));
-    run::ResidualProblem problem(net, parallel::Comm::self(), c.reduction);
+    problem::ResidualProblem problem(net, parallel::Comm::self(), c.reduction);
     problem.set_all(data);
     CHECK(problem.loss() == Approx(c.expected).epsilon(1e-14));
     std::vector<double> e, gradient;

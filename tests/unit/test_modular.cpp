@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/problem/output_minus_target.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/task/modular_addition.hpp"
 #include "test_support.hpp"
@@ -47,8 +47,8 @@ TEST_CASE("a residual scale multiplies e, J, K and JᵀJ consistently", "[modula
   model::Mlp net(o, 3);
   Rng rng(4, Stream::test);
   const Matrix x = test::random_matrix(6, 7, rng), y = test::random_matrix(3, 7, rng), none;
-  const loss::Samples samples{x, y, none};
-  loss::OutputMinusTarget plain(net), scaled(net, 0.5);
+  const problem::Samples samples{x, y, none};
+  problem::OutputMinusTarget plain(net), scaled(net, 0.5);
   Matrix e1, e2, jt1, jt2, g1, g2;
   plain.residual(samples, e1);
   scaled.residual(samples, e2);

@@ -206,7 +206,7 @@ TEST_CASE("adaptive damping follows Nielsen's rule", "[optim][damping]") {
 }
 
 // e(θ) = (θ₁² − 1, θ₂): a curved problem where an undamped full step overshoots.
-class CurvedProblem final : public optim::LeastSquaresProblem {
+class CurvedProblem final : public problem::LeastSquaresProblem {
  public:
   std::size_t num_params() const override { return 2; }
   const std::vector<double>& params() const override { return theta_; }

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "pgdx/loss/laplacian_residual.hpp"
+#include "pgdx/problem/laplacian_residual.hpp"
 #include "pgdx/model/mlp_laplacian.hpp"
 #include "pgdx/task/pinn_poisson.hpp"
 #include "test_support.hpp"
@@ -173,8 +173,8 @@ TEST_CASE("the Poisson residual is [Δu + f, u] and its Jacobian rows match fini
   CHECK(task.source(0.3, 0.6) == Approx(13 * M_PI * M_PI * std::sin(0.6 * M_PI) * std::sin(1.8 * M_PI)));
 
   auto net = make_net({2, 10, 1}, model::Activation::tanh, true, 21);
-  loss::LaplacianResidual residual(net);
-  const loss::Samples samples{data.x, data.y, data.coefficients};
+  problem::LaplacianResidual residual(net);
+  const problem::Samples samples{data.x, data.y, data.coefficients};
   Matrix e, u, lap, jt;
   residual.residual(samples, e);
   model::MlpLaplacian laplacian(net);

@@ -4,7 +4,7 @@
 
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -26,7 +26,7 @@ Outcome lm_step(optim::SolveSpace space, std::size_t samples, bool bias) {
   model::Mlp net(o, 4);
   Rng rng(5, Stream::test);
   task::Dataset data{test::random_matrix(6, samples, rng), test::random_matrix(4, samples, rng), {}};
-  run::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::sum);
+  problem::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::sum);
   problem.set_all(data);
   optim::OptimizerOptions options;
   options.method = optim::Method::lm;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "pgdx/optim/first_order.hpp"
 #include "pgdx/optim/gauss_newton.hpp"
@@ -103,8 +104,10 @@ TEST_CASE("T.1.1 GN moves modes above the cutoff by (1 - eta)^k and leaves the r
       const bool kept = setup.s.lambda[i] > 1e-6;
       const double predicted = kept ? std::pow(1.0 - eta, 50) : 1.0;
       INFO("eta " << eta << ", mode " << i << ", lambda " << setup.s.lambda[i]);
-      // Kept modes with λ near the cut-off carry eigenvector round-off ~ ε·λ_max/λ.
-      CHECK(std::abs(ratio[i] - predicted) <= 1e-8);
+      // Kept modes with λ near the cut-off carry eigenvector round-off ~ ε·λ_max/λ (1.8e-8 measured
+      // for λ = 1.1e-6, λ_max = 100 with this machine's OpenBLAS kernels): the bound scales with it.
+      const double roundoff = 10.0 * std::numeric_limits<double>::epsilon() * lambda_max(setup) / setup.s.lambda[i];
+      CHECK(std::abs(ratio[i] - predicted) <= std::max(1e-9, roundoff));
     }
   }
 }

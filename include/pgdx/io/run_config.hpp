@@ -10,6 +10,7 @@
 #include "pgdx/loss/output_loss.hpp"
 #include "pgdx/model/mlp_options.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
+#include "pgdx/problem/problem_options.hpp"
 #include "pgdx/task/task.hpp"
 
 namespace pgdx::io {
@@ -46,6 +47,7 @@ struct RunConfig {
   loss::Reduction reduction = loss::Reduction::mean;
   double residual_scale = 1.0;  // loss.residual_scale γ: e = γ (f − y)
   loss::LossKind loss_kind = loss::LossKind::squared;  // loss.kind: mse | cross_entropy
+  problem::ProblemOptions problem;    // how K is formed and laid out, for the whole run
   optim::OptimizerOptions optimizer;  // the first phase's (what a single-optimizer run uses)
   std::vector<RunPhase> phases;       // ≥ 1; their steps add up to run.steps
 };

@@ -1,8 +1,9 @@
 #pragma once
 // The loss as a function of the model outputs of a batch, L(f) with f = e + y (e the residual
-// f − y, y the targets, C × n, sample-major): its value, its gradient q = ∂L/∂f and the square root
-// S of its Hessian H = ∂²L/∂f² (block-diagonal, one C × C block per sample), which is what the
-// generalised Gauss–Newton matrix JᵀHJ = (SJ)ᵀ(SJ) needs (EXPERIMENTS.md §0.2).
+// f − y, y the targets, C × n, sample-major): its value, its gradient q = ∂L/∂f and its Hessian
+// H = ∂²L/∂f² (block-diagonal, one C × C block per sample), as explicit blocks or applied to a
+// vector — what the generalised Gauss–Newton matrix JᵀHJ needs (EXPERIMENTS.md §0.2). Pure
+// arithmetic: no model, no BLAS (square roots of H are problem/output_curvature.hpp's).
 //   squared:        L = c·½‖e‖²                      q = c e            H = c I
 //   cross_entropy:  L = c·Σᵢ (logsumexp(fᵢ) − yᵢ·fᵢ)  q = c (pᵢ − yᵢ)    Hᵢ = c (diag pᵢ − pᵢpᵢᵀ)
 // with p = softmax(f) per sample, targets yᵢ probability vectors (one-hot for classification),
@@ -33,9 +34,12 @@ class OutputLoss {
   double value(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs) const;
   void gradient(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
                 std::vector<double>& q) const;
-  // roots: n blocks of C × C (column-major, symmetric), block i = Hᵢ^{1/2}.
-  void hessian_roots(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
-                     std::vector<double>& roots) const;
+  // blocks: n blocks of C × C (column-major, symmetric), block i = Hᵢ.
+  void hessian_blocks(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                      std::vector<double>& blocks) const;
+  // out = H w (C × n, like e), without forming H: for cross-entropy c·(p ⊙ wᵢ − p (pᵀwᵢ)) per sample.
+  void hessian_times(const std::vector<double>& e, const std::vector<double>& y, std::size_t outputs,
+                     const std::vector<double>& w, std::vector<double>& out) const;
 
  private:
   LossKind kind_;

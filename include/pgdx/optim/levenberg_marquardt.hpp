@@ -3,18 +3,13 @@
 //   δ = (JᵀJ + μ_sum I)⁻¹ Jᵀe = Jᵀ (K + μ_sum I)⁻¹ e,  K = J Jᵀ,  θ ← θ − η δ,
 // μ_sum = μ (optimizer.mu_scale = "sum") or n·μ ("mean"). The loss reduction does not enter:
 // an LM step is invariant to a common rescaling of J and e except through μ.
-// ρ = (½‖e(θ)‖² − ½‖e(θ − ηδ)‖²) / (η eᵀKz − ½η²‖Kz‖²)  (predicted by the linear model; Jδ = Kz).
+// ρ: optim/gain_ratio.hpp.
 #include <memory>
 #include <vector>
 
 #include "pgdx/optim/damped_gram_optimizer.hpp"
 
 namespace pgdx::optim {
-
-// ½‖e‖²: the sum-scale loss that ρ compares (LM and GN).
-double half_squared_norm(const std::vector<double>& e);
-// Predicted decrease of ½‖e‖² for the step −η·δ with J δ = k_z.
-double predicted_reduction(const std::vector<double>& e, const std::vector<double>& k_z, double lr);
 
 class LevenbergMarquardt final : public DampedGramOptimizer {
  public:

@@ -4,10 +4,13 @@
 #include <utility>
 #include <vector>
 
-#include "pgdx/optim/least_squares_problem.hpp"
+#include "pgdx/problem/least_squares_problem.hpp"
 #include "pgdx/optim/step_info.hpp"
 
 namespace pgdx::optim {
+
+// Optimizers see the problem only through this interface (problem/least_squares_problem.hpp).
+using problem::LeastSquaresProblem;
 
 // Everything an optimizer carries from step to step (Adam moments, μ and schedule position), as
 // named arrays, so a checkpoint can store it and a resumed run continue bit for bit.

@@ -13,9 +13,6 @@ enum class MuScale { sum, mean };
 enum class DampingKind { constant, loglinear, adaptive };
 // GN cut-off ε: "relative" drops eigenvalues λ ≤ ε·λ_max(K); "absolute" drops λ ≤ ε.
 enum class CutoffMode { relative, absolute };
-// How LM/GN form K = J Jᵀ: "structured" from layer factors without J (dense-layer models only),
-// "explicit" from Jacobian rows (any model), "auto" = structured where the model supports it.
-enum class GramMode { automatic, structured, explicit_rows };
 // Where LM solves: "sample" (μI + JJᵀ)z = e (N × N), "parameter" (μI + JᵀJ)h = Jᵀe (p × p),
 // "auto" = parameter when p < N and the model can form JᵀJ without J, else sample.
 enum class SolveSpace { automatic, sample, parameter };
@@ -24,13 +21,11 @@ std::string to_string(Method m);
 std::string to_string(MuScale s);
 std::string to_string(DampingKind d);
 std::string to_string(CutoffMode c);
-std::string to_string(GramMode g);
 std::string to_string(SolveSpace s);
 std::optional<Method> parse_method(const std::string& s);
 std::optional<MuScale> parse_mu_scale(const std::string& s);
 std::optional<DampingKind> parse_damping(const std::string& s);
 std::optional<CutoffMode> parse_cutoff_mode(const std::string& s);
-std::optional<GramMode> parse_gram_mode(const std::string& s);
 std::optional<SolveSpace> parse_solve_space(const std::string& s);
 
 struct OptimizerOptions {
@@ -57,14 +52,8 @@ struct OptimizerOptions {
   int cholesky_retries = 3;          // failed Cholesky: μ ← μ·cholesky_raise, this many times, then eigen solve
   double cholesky_raise = 10.0;
 
-  // Gram matrix (LM and GN)
-  GramMode gram = GramMode::automatic;
-  SolveSpace solve_space = SolveSpace::automatic;  // LM only
-  int gram_block = 64;  // block-cyclic block size of K (ScaLAPACK) and column-block width of its assembly
-  // On several ranks K (N × N) is distributed and solved with ScaLAPACK only when N is at least this;
-  // smaller systems are held whole on every rank and solved with LAPACK, which is faster there
-  // (measured: docs/performance.md) and gives every rank-count the same K.
-  long gram_distributed_min_rows = 1024;
+  // LM: where the system is solved (the Gram matrix's layout is the problem's: problem_options.hpp)
+  SolveSpace solve_space = SolveSpace::automatic;
 
   // Gauss–Newton
   double gn_cutoff = 1e-6;

@@ -10,13 +10,13 @@
 
 #include "pgdx/parallel/comm.hpp"
 #include "pgdx/io/run_config.hpp"
-#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/problem/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
 #include "pgdx/optim/optimizer.hpp"
 #include "pgdx/run/checkpoint.hpp"
 #include "pgdx/run/recording.hpp"
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/task/task.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -39,7 +39,7 @@ class Trainer {
  public:
   // `residual` defines what is minimised (loss/residual_operator.hpp); its model is trained by
   // the config's phases in turn, each with a fresh optimizer.
-  Trainer(const io::RunConfig& config, loss::ResidualOperator& residual, const task::Task& task, parallel::Comm comm);
+  Trainer(const io::RunConfig& config, problem::ResidualOperator& residual, const task::Task& task, parallel::Comm comm);
 
   void add_diagnostic(std::unique_ptr<Diagnostic> diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   void add_sink(RecordSink& sink) { sinks_.push_back(&sink); }
@@ -74,9 +74,9 @@ class Trainer {
   std::vector<long> phase_end_;  // cumulative step at which each phase ends
   std::vector<long> log_steps_;  // sorted, when run.record_schedule = "log"
   parallel::Comm comm_;
-  ResidualProblem batch_problem_;
-  ResidualProblem train_problem_;
-  ResidualProblem test_problem_;
+  problem::ResidualProblem batch_problem_;
+  problem::ResidualProblem train_problem_;
+  problem::ResidualProblem test_problem_;
   std::vector<std::unique_ptr<Diagnostic>> diagnostics_;
   std::vector<RecordSink*> sinks_;
   std::vector<double> theta0_, train_residual_, test_residual_;

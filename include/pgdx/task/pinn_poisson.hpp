@@ -18,7 +18,7 @@ class PinnPoisson final : public Task {
               std::uint64_t seed);
   std::string name() const override { return "pinn_poisson"; }
   const Dataset& train() const override { return train_; }
-  loss::ResidualKind residual_kind() const override { return loss::ResidualKind::laplacian; }
+  task::ResidualKind residual_kind() const override { return task::ResidualKind::laplacian; }
   const Dataset* reference_solution() const override { return &reference_; }
 
   double exact(double x, double y) const;   // u*

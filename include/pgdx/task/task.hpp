@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/problem/residual_operator.hpp"
 #include "pgdx/task/dataset.hpp"
 
 namespace pgdx::task {
@@ -40,7 +40,7 @@ std::size_t training_set_size(const TaskOptions& options);
 // Whether the task's targets are one-hot classes (Task::classification, without loading data).
 bool is_classification(const TaskOptions& options);
 // The residual the task's samples define (Task::residual_kind, without loading data).
-loss::ResidualKind residual_kind(const TaskOptions& options);
+task::ResidualKind residual_kind(const TaskOptions& options);
 
 // Inputs c_j·v on a ray through the origin, c_j = j/(m−1), j = 0 … m−1, with the target there:
 // the residual's DFT along it is the subspace spectrum of Fig. 6 (EXPERIMENTS.md §5).
@@ -59,7 +59,7 @@ class Task {
   // slow axis), so the residual's DFT is the spectral error of EXPERIMENTS.md §0.6; else {}.
   virtual std::vector<std::size_t> train_grid_shape() const { return {}; }
   // How the residual is formed from the model (loss/residual_operator.hpp).
-  virtual loss::ResidualKind residual_kind() const { return loss::ResidualKind::output_minus_target; }
+  virtual task::ResidualKind residual_kind() const { return task::ResidualKind::output_minus_target; }
   // Inputs and the exact solution there, for tasks that know it (the PINN): the L² error.
   virtual const Dataset* reference_solution() const { return nullptr; }
   // Rays whose residual spectrum is recorded (/subspace); empty for most tasks.

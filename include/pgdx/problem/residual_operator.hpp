@@ -1,5 +1,5 @@
 #pragma once
-// What "the residual" of a sample is. The least-squares problem of a batch (run::ResidualProblem)
+// What "the residual" of a sample is. The least-squares problem of a batch (problem::ResidualProblem)
 // stacks, sample by sample, C residual entries and needs their θ-Jacobian; an operator supplies
 // both for one rank's share of the samples. Regression and classification use
 //   e_i = f(x_i; θ) − y_i                                   (OutputMinusTarget),
@@ -13,16 +13,12 @@
 #include "pgdx/linalg/matrix.hpp"
 #include "pgdx/model/gram_factors.hpp"
 #include "pgdx/model/model.hpp"
+#include "pgdx/task/residual_kind.hpp"
 
-namespace pgdx::loss {
+namespace pgdx::problem {
 
 using linalg::Matrix;
-
-// How a task's samples turn into residual entries.
-enum class ResidualKind {
-  output_minus_target,  // e = f(x) − y
-  laplacian,            // e = α u(x) + β Δu(x) − y, (α, β) the samples' coefficients
-};
+using task::ResidualKind;
 
 // One rank's columns of a data set: inputs, targets and per-sample operator coefficients (rows
 // of the task's choosing; empty for OutputMinusTarget).
@@ -53,28 +49,8 @@ class ResidualOperator {
   virtual void forget_cached_forward() = 0;
 };
 
-// e = γ (f(x; θ) − y), γ = loss.residual_scale (1 unless a study rescales, e.g. 1/s for the modular
-// MLP of Fig. 5): J is γ times the model's Jacobian, so the structured Gram paths apply.
-class OutputMinusTarget final : public ResidualOperator {
- public:
-  explicit OutputMinusTarget(model::Model& model, double scale = 1.0) : model_(model), scale_(scale) {}
-  double scale() const { return scale_; }
-  model::Model& model() override { return model_; }
-  std::size_t rows_per_sample() const override { return model_.output_dim(); }
-  void residual(const Samples& s, Matrix& e) override;
-  void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) override;
-  void jacobian_transposed(const Samples& s, Matrix& jt) override;
-  void jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) override;
-  bool gram_factors(const Samples& s, model::GramFactors& out) override;
-  bool parameter_gram(const Samples& s, Matrix& g) override;
-  void forget_cached_forward() override { model_.forget_cached_forward(); }
-
- private:
-  model::Model& model_;
-  double scale_;
-  Matrix scaled_;
-};
-
+// The operator a task's residual kind names; `scale` is loss.residual_scale γ (f − y residuals).
+// Throws std::invalid_argument if the model lacks a capability the kind needs.
 std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Model& model, double scale = 1.0);
 
-}  // namespace pgdx::loss
+}  // namespace pgdx::problem

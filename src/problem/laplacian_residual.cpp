@@ -1,8 +1,8 @@
-#include "pgdx/loss/laplacian_residual.hpp"
+#include "pgdx/problem/laplacian_residual.hpp"
 
 #include <stdexcept>
 
-namespace pgdx::loss {
+namespace pgdx::problem {
 
 void LaplacianResidual::check(const Samples& s) {
   if (s.coefficients.rows() != 2 || s.coefficients.cols() != s.x.cols() || s.y.rows() != 1)
@@ -41,4 +41,4 @@ void LaplacianResidual::jacobian_transposed(const Samples& s, Matrix& jt) {
   laplacian_.jacobian_transposed(s.x, value_weight_.data(), laplacian_weight_.data(), jt);
 }
 
-}  // namespace pgdx::loss
+}  // namespace pgdx::problem

@@ -1,26 +1,14 @@
-#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/problem/output_minus_target.hpp"
 
-#include <stdexcept>
-
-#include "pgdx/linalg/blas.hpp"
-#include "pgdx/loss/laplacian_residual.hpp"
-#include "pgdx/model/mlp.hpp"
-
-namespace pgdx::loss {
-
+namespace pgdx::problem {
 namespace {
+
 void scale_all(double factor, Matrix& m) {
   if (factor != 1.0)
     for (double& v : m.storage()) v *= factor;
 }
-}  // namespace
 
-void ResidualOperator::jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) {
-  Matrix jt;
-  jacobian_transposed(s, jt);
-  jv.resize(rows_per_sample(), s.x.cols());
-  linalg::gemv(linalg::Op::transpose, 1.0, jt, v.data(), 0.0, jv.data());
-}
+}  // namespace
 
 void OutputMinusTarget::jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) {
   model_.jvp(s.x, v, jv);
@@ -56,13 +44,4 @@ bool OutputMinusTarget::parameter_gram(const Samples& s, Matrix& g) {
   return true;
 }
 
-std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Model& model, double scale) {
-  if (kind == ResidualKind::laplacian) {
-    auto* mlp = dynamic_cast<model::Mlp*>(&model);
-    if (!mlp) throw std::invalid_argument("model.kind: a differential-operator residual needs model.kind = \"mlp\"");
-    return std::make_unique<LaplacianResidual>(*mlp);
-  }
-  return std::make_unique<OutputMinusTarget>(model, scale);
-}
-
-}  // namespace pgdx::loss
+}  // namespace pgdx::problem

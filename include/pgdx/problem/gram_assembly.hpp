@@ -9,7 +9,7 @@
 #include "pgdx/linalg/matrix.hpp"
 #include "pgdx/model/gram_factors.hpp"
 
-namespace pgdx::run {
+namespace pgdx::problem {
 
 // From explicit Jacobian rows: jt is p × N (column r = row r of J).
 void assemble_explicit_gram(const linalg::Matrix& jt, parallel::DistMatrix& k, const parallel::Comm& comm);
@@ -18,4 +18,4 @@ void assemble_explicit_gram(const linalg::Matrix& jt, parallel::DistMatrix& k, c
 void assemble_structured_gram(const model::GramFactors& factors, std::size_t outputs, parallel::DistMatrix& k,
                               const parallel::Comm& comm);
 
-}  // namespace pgdx::run
+}  // namespace pgdx::problem

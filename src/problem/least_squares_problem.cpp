@@ -1,8 +1,8 @@
-#include "pgdx/optim/least_squares_problem.hpp"
+#include "pgdx/problem/least_squares_problem.hpp"
 
 #include <cmath>
 
-namespace pgdx::optim {
+namespace pgdx::problem {
 
 void LeastSquaresProblem::gradient(std::vector<double>& e, std::vector<double>& g) {
   residual(e);
@@ -26,4 +26,16 @@ void LeastSquaresProblem::curvature_root_times(const std::vector<double>& w, std
   for (std::size_t i = 0; i < w.size(); ++i) out[i] = root * w[i];
 }
 
-}  // namespace pgdx::optim
+void LeastSquaresProblem::curvature_times(const std::vector<double>& w, std::vector<double>& out) {
+  const double c = loss_scale();
+  out.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) out[i] = c * w[i];
+}
+
+void LeastSquaresProblem::ggn_times(const std::vector<double>& v, std::vector<double>& out) {
+  j_times(v, jv_);
+  curvature_times(jv_, hjv_);
+  jt_times(hjv_, out);
+}
+
+}  // namespace pgdx::problem

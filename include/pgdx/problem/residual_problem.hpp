@@ -1,5 +1,5 @@
 #pragma once
-// The least-squares problem of a residual operator (loss/residual_operator.hpp: f − y, or a PDE
+// The least-squares problem of a residual operator (problem/residual_operator.hpp: f − y, or a PDE
 // residual) on a batch of a data set, sharded across ranks by samples: each rank evaluates its
 // contiguous share; residuals and Jacobian rows are gathered in batch order, so every rank sees
 // identical values.
@@ -7,30 +7,27 @@
 // batch (model::GramFactors, O(N·Σd) numbers) and every rank fills its block-cyclic blocks of K
 // from them; the explicit path gathers Jacobian rows instead (O(N·p)). Jᵀz is a vjp on each
 // rank's samples, summed over ranks.
-#include <vector>
-
-#include "pgdx/parallel/comm.hpp"
 #include <memory>
+#include <vector>
 
 #include "pgdx/loss/mse.hpp"
 #include "pgdx/loss/output_loss.hpp"
-#include "pgdx/loss/residual_operator.hpp"
 #include "pgdx/model/model.hpp"
-#include "pgdx/optim/least_squares_problem.hpp"
-#include "pgdx/optim/optimizer_options.hpp"
+#include "pgdx/parallel/comm.hpp"
+#include "pgdx/problem/least_squares_problem.hpp"
+#include "pgdx/problem/problem_options.hpp"
+#include "pgdx/problem/residual_operator.hpp"
 #include "pgdx/task/dataset.hpp"
 
-namespace pgdx::run {
+namespace pgdx::problem {
 
-class ResidualProblem final : public optim::LeastSquaresProblem {
+class ResidualProblem final : public LeastSquaresProblem {
  public:
-  ResidualProblem(loss::ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
-                  optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
-                  long gram_distributed_min_rows = 1024);
+  ResidualProblem(ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
+                  const ProblemOptions& options = {});
   // e = f − y for `model` (the supervised case).
   ResidualProblem(model::Model& model, parallel::Comm comm, loss::Reduction reduction,
-                  optim::GramMode gram_mode = optim::GramMode::automatic, int gram_block = 64,
-                  long gram_distributed_min_rows = 1024);
+                  const ProblemOptions& options = {});
 
   // The loss of the outputs (default squared, L = c·½‖e‖²); cross-entropy needs e = f − y.
   void set_loss_kind(loss::LossKind kind) { output_loss_ = loss::OutputLoss(kind, reduction_); }
@@ -62,6 +59,7 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   void gradient(std::vector<double>& e, std::vector<double>& g) override;
   void curvature_gram(parallel::DistMatrix& k) override;
   void curvature_root_times(const std::vector<double>& w, std::vector<double>& out) override;
+  void curvature_times(const std::vector<double>& w, std::vector<double>& out) override;
 
   // L(θ) on the batch with the configured loss and reduction.
   double loss();
@@ -71,8 +69,8 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   bool structured() const { return structured_; }
 
  private:
-  loss::Samples local_samples() const { return {x_local_, y_local_, coefficients_local_}; }
-  loss::Samples all_samples() const { return {x_full_, y_full_, coefficients_full_}; }
+  Samples local_samples() const { return {x_local_, y_local_, coefficients_local_}; }
+  Samples all_samples() const { return {x_full_, y_full_, coefficients_full_}; }
   void ensure_grid();
   // Shapes k for the batch's N × N system (whole or block-cyclic).
   void shape_gram(parallel::DistMatrix& k);
@@ -80,10 +78,12 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   void prepare_jacobian();
   // S = H^{1/2} per sample of the batch at the current θ (roots_).
   void ensure_hessian_roots();
+  // e of the batch at the current θ (residual_work_), computed once per θ/batch.
+  const std::vector<double>& batch_residual();
   const std::vector<double>& batch_targets();
 
-  std::unique_ptr<loss::ResidualOperator> owned_;
-  loss::ResidualOperator& residual_;
+  std::unique_ptr<ResidualOperator> owned_;
+  ResidualOperator& residual_;
   model::Model& model_;
   parallel::Comm comm_;
   loss::Reduction reduction_;
@@ -91,9 +91,7 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   parallel::IndexRange mine_;
   linalg::Matrix x_local_, y_local_, coefficients_local_, e_local_, cotangent_, jt_local_, jt_full_;
   std::vector<double> gathered_;
-  optim::GramMode gram_mode_;
-  int gram_block_;
-  long gram_distributed_min_rows_;
+  ProblemOptions options_;
   bool structured_ = false;
   std::shared_ptr<const parallel::BlacsGrid> grid_;  // created at the first gram() (a collective)
   bool grid_ready_ = false;
@@ -103,10 +101,10 @@ class ResidualProblem final : public optim::LeastSquaresProblem {
   std::uint64_t state_ = 0, gram_state_ = ~std::uint64_t{0}, parameter_state_ = ~std::uint64_t{0};
   linalg::Matrix x_full_, y_full_, coefficients_full_, cotangent_full_, g_whole_;
   loss::OutputLoss output_loss_{loss::LossKind::squared, reduction_};
-  std::vector<double> roots_, residual_work_, jv_gathered_;
-  std::uint64_t roots_state_ = ~std::uint64_t{0};
+  std::vector<double> roots_, residual_work_, gradient_work_, jv_gathered_;
+  std::uint64_t roots_state_ = ~std::uint64_t{0}, residual_state_ = ~std::uint64_t{0};
   model::GramFactors factors_whitened_;
   linalg::Matrix jt_whitened_, jv_local_;
 };
 
-}  // namespace pgdx::run
+}  // namespace pgdx::problem

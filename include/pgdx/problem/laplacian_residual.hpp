@@ -5,10 +5,10 @@
 // boundary is interior (0, 1, −f) and boundary (1, 0, g), which gives the paper's residual
 // [Δu + f; u − g]. The Jacobian is exact (model::MlpLaplacian), so K = J Jᵀ takes the explicit
 // Gram path.
-#include "pgdx/loss/residual_operator.hpp"
+#include "pgdx/problem/residual_operator.hpp"
 #include "pgdx/model/mlp_laplacian.hpp"
 
-namespace pgdx::loss {
+namespace pgdx::problem {
 
 class LaplacianResidual final : public ResidualOperator {
  public:
@@ -30,4 +30,4 @@ class LaplacianResidual final : public ResidualOperator {
   std::vector<double> value_weight_, laplacian_weight_;
 };
 
-}  // namespace pgdx::loss
+}  // namespace pgdx::problem

@@ -1,33 +1,27 @@
-#include "pgdx/run/residual_problem.hpp"
+#include "pgdx/problem/residual_problem.hpp"
 
 #include <numeric>
 #include <stdexcept>
 
 #include "pgdx/linalg/blas.hpp"
-#include "pgdx/run/gram_assembly.hpp"
+#include "pgdx/problem/gram_assembly.hpp"
+#include "pgdx/problem/output_curvature.hpp"
+#include "pgdx/problem/output_minus_target.hpp"
 
-namespace pgdx::run {
+namespace pgdx::problem {
 
-ResidualProblem::ResidualProblem(loss::ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
-                                 optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
-    : residual_(residual),
-      model_(residual.model()),
-      comm_(comm),
-      reduction_(reduction),
-      gram_mode_(gram_mode),
-      gram_block_(gram_block),
-      gram_distributed_min_rows_(gram_distributed_min_rows) {}
+ResidualProblem::ResidualProblem(ResidualOperator& residual, parallel::Comm comm, loss::Reduction reduction,
+                                 const ProblemOptions& options)
+    : residual_(residual), model_(residual.model()), comm_(comm), reduction_(reduction), options_(options) {}
 
 ResidualProblem::ResidualProblem(model::Model& model, parallel::Comm comm, loss::Reduction reduction,
-                                 optim::GramMode gram_mode, int gram_block, long gram_distributed_min_rows)
-    : owned_(std::make_unique<loss::OutputMinusTarget>(model)),
+                                 const ProblemOptions& options)
+    : owned_(std::make_unique<OutputMinusTarget>(model)),
       residual_(*owned_),
       model_(model),
       comm_(comm),
       reduction_(reduction),
-      gram_mode_(gram_mode),
-      gram_block_(gram_block),
-      gram_distributed_min_rows_(gram_distributed_min_rows) {}
+      options_(options) {}
 
 void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
@@ -90,7 +84,7 @@ bool ResidualProblem::parameter_gram(parallel::DistMatrix& g) {
   // Whole on every rank (LAPACK): measured for Fig. 5 (p = 6 900) on 2 ranks, 3.7 s per LM step
   // whole against 12 s block-cyclic on the 2 × 1 grid (docs/performance.md).
   const std::shared_ptr<const parallel::BlacsGrid> grid;
-  if (g.rows() != p || g.grid_handle() != grid || g.block() != gram_block_) g = parallel::DistMatrix(grid, p, p, gram_block_);
+  if (g.rows() != p || g.grid_handle() != grid || g.block() != options_.gram_block) g = parallel::DistMatrix(grid, p, p, options_.gram_block);
   for (int jl = 0; jl < g.local_cols(); ++jl) {
     const auto col = static_cast<std::size_t>(g.global_col(jl));
     for (int il = 0; il < g.local_rows(); ++il) g.local(il, jl) = g_whole_(static_cast<std::size_t>(g.global_row(il)), col);
@@ -103,17 +97,18 @@ void ResidualProblem::shape_gram(parallel::DistMatrix& k) {
   ensure_grid();
   const int n_rows = static_cast<int>(batch_size_ * residual_.rows_per_sample());
   // Small systems: K whole on every rank (each computes the same values), LAPACK solves.
-  const auto& grid = n_rows >= gram_distributed_min_rows_ ? grid_ : nullptr;
-  if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != gram_block_)
-    k = parallel::DistMatrix(grid, n_rows, n_rows, gram_block_);
+  const auto& grid = n_rows >= options_.gram_distributed_min_rows ? grid_ : nullptr;
+  if (k.rows() != n_rows || k.grid_handle() != grid || k.block() != options_.gram_block)
+    k = parallel::DistMatrix(grid, n_rows, n_rows, options_.gram_block);
 }
 
 void ResidualProblem::prepare_jacobian() {
   if (gram_state_ == state_) return;
   // Every rank asks the model the same question, so the path is the same everywhere.
-  structured_ = gram_mode_ != optim::GramMode::explicit_rows && residual_.gram_factors(local_samples(), factors_local_);
-  if (gram_mode_ == optim::GramMode::structured && !structured_)
-    throw std::invalid_argument("optimizer.gram = \"structured\": this model has no structured Gram matrix");
+  structured_ = options_.gram != GramMode::explicit_rows && residual_.gram_factors(local_samples(), factors_local_);
+  // The config's compatibility check refuses this before a run starts; a library caller learns it here.
+  if (options_.gram == GramMode::structured && !structured_)
+    throw std::logic_error("ResidualProblem: gram = structured, but this model has no structured Gram matrix");
   if (structured_) {
     factors_.inputs.resize(factors_local_.inputs.size());
     factors_.signals.resize(factors_local_.signals.size());
@@ -197,15 +192,27 @@ void ResidualProblem::j_times(const std::vector<double>& v, std::vector<double>&
 void ResidualProblem::gradient(std::vector<double>& e, std::vector<double>& g) {
   if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::gradient(e, g);
   residual(e);
-  output_loss_.gradient(e, batch_targets(), residual_.rows_per_sample(), residual_work_);
-  jt_times(residual_work_, g);
+  output_loss_.gradient(e, batch_targets(), residual_.rows_per_sample(), gradient_work_);
+  jt_times(gradient_work_, g);
+}
+
+const std::vector<double>& ResidualProblem::batch_residual() {
+  if (residual_state_ != state_) {
+    residual(residual_work_);
+    residual_state_ = state_;
+  }
+  return residual_work_;
 }
 
 void ResidualProblem::ensure_hessian_roots() {
   if (roots_state_ == state_) return;
-  residual(residual_work_);
-  output_loss_.hessian_roots(residual_work_, batch_targets(), residual_.rows_per_sample(), roots_);
+  hessian_roots(output_loss_, batch_residual(), batch_targets(), residual_.rows_per_sample(), roots_);
   roots_state_ = state_;
+}
+
+void ResidualProblem::curvature_times(const std::vector<double>& w, std::vector<double>& out) {
+  if (output_loss_.kind() == loss::LossKind::squared) return LeastSquaresProblem::curvature_times(w, out);
+  output_loss_.hessian_times(batch_residual(), batch_targets(), residual_.rows_per_sample(), w, out);
 }
 
 namespace {
@@ -252,4 +259,4 @@ void ResidualProblem::curvature_root_times(const std::vector<double>& w, std::ve
       for (std::size_t a = 0; a < c; ++a) out[i * c + a] += roots_[i * c * c + b * c + a] * w[i * c + b];
 }
 
-}  // namespace pgdx::run
+}  // namespace pgdx::problem

@@ -3,15 +3,19 @@
 //   L(θ) = c · ½‖e(θ)‖²,  e ∈ R^N (N = n·C, sample-major),  J = ∂e/∂θ,
 // with c = 1 (sum) or 1/n (mean) — or, for losses that are not least squares (cross-entropy), any
 // L(f) of the outputs f = e + y, seen by first-order methods through gradient() and by the
-// generalised Gauss–Newton method through the curvature calls (loss/output_loss.hpp). Distribution across ranks is hidden behind it: every call
-// returns the same values on every rank. This is the boundary that lets a task supply its own
-// residual (e = f − y for regression; a PDE residual for a PINN) without touching optimizers.
+// generalised Gauss–Newton method through the curvature calls (loss/output_loss.hpp).
+// Distribution across ranks is hidden behind it: every call returns the same values on every rank.
+// This is the boundary that lets a task supply its own residual (e = f − y for regression; a PDE
+// residual for a PINN) without touching optimizers. Two ways to use J: assembled (gram(),
+// parameter_gram(): direct solvers) or matrix-free (j_times, jt_times, curvature_times and their
+// composition ggn_times: iterative solvers such as CG, for models whose Gram matrix cannot be
+// formed).
 #include <cstddef>
 #include <vector>
 
 #include "pgdx/parallel/dist_matrix.hpp"
 
-namespace pgdx::optim {
+namespace pgdx::problem {
 
 class LeastSquaresProblem {
  public:
@@ -44,6 +48,14 @@ class LeastSquaresProblem {
   virtual void curvature_gram(parallel::DistMatrix& k);
   // out = S w (N entries) at the current θ and batch.
   virtual void curvature_root_times(const std::vector<double>& w, std::vector<double>& out);
+  // out = H w (N entries) at the current θ and batch, without forming H. Default c·w.
+  virtual void curvature_times(const std::vector<double>& w, std::vector<double>& out);
+  // out = Jᵀ H J v (p entries): the generalised Gauss–Newton product, one jvp, one H product and
+  // one vjp — no matrix is formed.
+  void ggn_times(const std::vector<double>& v, std::vector<double>& out);
+
+ private:
+  std::vector<double> jv_, hjv_;  // ggn_times work vectors
 };
 
-}  // namespace pgdx::optim
+}  // namespace pgdx::problem

@@ -1,11 +1,11 @@
-#include "pgdx/run/gram_assembly.hpp"
+#include "pgdx/problem/gram_assembly.hpp"
 
 #include <algorithm>
 #include <vector>
 
 #include "pgdx/linalg/blas.hpp"
 
-namespace pgdx::run {
+namespace pgdx::problem {
 namespace {
 
 using linalg::Matrix;
@@ -113,4 +113,4 @@ void assemble_structured_gram(const model::GramFactors& factors, std::size_t out
   sum_shared(k, comm);
 }
 
-}  // namespace pgdx::run
+}  // namespace pgdx::problem

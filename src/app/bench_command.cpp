@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "pgdx/linalg/blas.hpp"
+#include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/gram_solver.hpp"
 #include "pgdx/problem/residual_problem.hpp"
@@ -22,19 +22,6 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-// Single-thread dgemm rate of this rank's core (n = 1024, median of 5): the ceiling of PLATFORM.md §6.
-double dgemm_gflops() {
-  const int n = 1024;
-  linalg::Matrix a(n, n, 1.0), b(n, n, 0.5), c(n, n);
-  std::vector<double> rates;
-  for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = Clock::now();
-    linalg::gemm(linalg::Op::none, linalg::Op::none, 1.0, a, b, 0.0, c);
-    rates.push_back(2.0 * n * double(n) * n / seconds_since(t0) / 1e9);
-  }
-  return median(rates);
 }
 
 }  // namespace
@@ -85,7 +72,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
     t0 = Clock::now();
     problem.jt_times(solution.z, delta);
     theta = problem.params();
-    linalg::axpy(theta.size(), -1e-4, delta.data(), theta.data());
+    for (std::size_t i = 0; i < theta.size(); ++i) theta[i] -= 1e-4 * delta[i];
     problem.set_params(theta);
     problem.residual(e);  // the trial residual LM needs for its gain ratio
     const double update_s = seconds_since(t0);
@@ -96,7 +83,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
     t_update.push_back(update_s);
     t_total.push_back(seconds_since(start));
   }
-  const double ceiling = dgemm_gflops();  // every rank measures its own core at once
+  const double ceiling = linalg::measure_dgemm_gflops();  // every rank measures its own core at once
   const double ceiling_all = comm.allreduce_sum(ceiling);
 
   if (comm.is_root()) {

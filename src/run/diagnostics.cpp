@@ -4,7 +4,6 @@
 #include <numeric>
 
 #include "pgdx/diag/weights.hpp"
-#include "pgdx/linalg/blas.hpp"
 
 namespace pgdx::run {
 

@@ -5,7 +5,6 @@
 #include <limits>
 #include <numeric>
 
-#include "pgdx/linalg/blas.hpp"
 
 namespace pgdx::run {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "pgdx/problem/residual_operator.hpp"
+#include "pgdx/task/residual_kind.hpp"
 #include "pgdx/task/dataset.hpp"
 
 namespace pgdx::task {

@@ -7,7 +7,7 @@
 
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/mlp.hpp"
-#include "pgdx/optim/gram_solver.hpp"
+#include "pgdx/optim/levenberg_marquardt.hpp"
 #include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
@@ -53,35 +53,27 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
   model::Mlp model(options, args.seed);
   problem::ResidualProblem problem(model, comm, loss::Reduction::sum, {*mode, args.block, args.distributed_min_rows});
   problem.set_all(data);
-  optim::DirectGramSolver solver;
-  parallel::DistMatrix k;
-  std::vector<double> e, delta, theta;
-  std::vector<double> t_residual, t_gram, t_factor, t_update, t_total;
+  // The real optimizer step: LM in the sample space with a fixed μ and a small rate, so the
+  // model barely moves and every step costs the same.
+  optim::OptimizerOptions lm_options;
+  lm_options.method = optim::Method::lm;
+  lm_options.lr = 1e-4;
+  lm_options.mu = 1e-2;
+  lm_options.solve_space = optim::SolveSpace::sample;
+  optim::LevenbergMarquardt lm(lm_options);
+  std::vector<double> t_residual, t_gram, t_factor, t_solve, t_update, t_total;
   for (int s = 0; s <= args.steps; ++s) {  // step 0 warms caches and allocations; not timed
     comm.barrier();
     const auto start = Clock::now();
-    auto t0 = Clock::now();
-    problem.residual(e);
-    const double residual_s = seconds_since(t0);
-    t0 = Clock::now();
-    problem.gram(k);
-    const double gram_s = seconds_since(t0);
-    t0 = Clock::now();
-    const auto solution = solver.solve_damped(k, e, 1e-2, 3, 10.0);
-    const double factor_s = seconds_since(t0);
-    t0 = Clock::now();
-    problem.jt_times(solution.z, delta);
-    theta = problem.params();
-    for (std::size_t i = 0; i < theta.size(); ++i) theta[i] -= 1e-4 * delta[i];
-    problem.set_params(theta);
-    problem.residual(e);  // the trial residual LM needs for its gain ratio
-    const double update_s = seconds_since(t0);
+    const optim::StepInfo info = lm.step(problem);
+    const double total = seconds_since(start);
     if (s == 0) continue;
-    t_residual.push_back(residual_s);
-    t_gram.push_back(gram_s);
-    t_factor.push_back(factor_s);
-    t_update.push_back(update_s);
-    t_total.push_back(seconds_since(start));
+    t_residual.push_back(info.seconds.residual);
+    t_gram.push_back(info.seconds.gram);
+    t_factor.push_back(info.seconds.factorization);
+    t_solve.push_back(info.seconds.solve);
+    t_update.push_back(info.seconds.update);
+    t_total.push_back(total);
   }
   const double ceiling = linalg::measure_dgemm_gflops();  // every rank measures its own core at once
   const double ceiling_all = comm.allreduce_sum(ceiling);
@@ -102,13 +94,16 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
     const double gram_rate = gram_flops / median(t_gram) / 1e9;
     std::printf("lm-step: layers");
     for (std::size_t w : args.layers) std::printf("%s%zu", w == args.layers.front() ? " " : "-", w);
-    std::printf(" %s, n = %zu, N = %.0f, p = %.0f, gram %s, ranks %d, K %s (block %d), steps %d (medians)\n",
+    const bool distributed = comm.size() > 1 && rows >= static_cast<double>(args.distributed_min_rows);
+    std::printf(" %s, n = %zu, N = %.0f, p = %.0f, gram %s, ranks %d, K %s (block %d), steps %d (medians of the "
+                "LM step's own timings)\n",
                 args.activation.c_str(), args.samples, rows, p, problem.structured() ? "structured" : "explicit",
-                comm.size(), k.distributed() ? "distributed, ScaLAPACK" : "whole on each rank, LAPACK", args.block,
+                comm.size(), distributed ? "distributed, ScaLAPACK" : "whole on each rank, LAPACK", args.block,
                 args.steps);
     std::printf("phase=residual       seconds=%.4e\n", median(t_residual));
     std::printf("phase=gram           seconds=%.4e  gflops=%.1f\n", median(t_gram), gram_rate);
     std::printf("phase=factorization  seconds=%.4e\n", median(t_factor));
+    std::printf("phase=solve          seconds=%.4e\n", median(t_solve));
     std::printf("phase=update         seconds=%.4e\n", median(t_update));
     std::printf("dgemm_gflops_per_core=%.1f  dgemm_gflops_all_ranks=%.1f  gram_fraction_of_core_dgemm=%.2f\n",
                 ceiling, ceiling_all, gram_rate / ceiling);

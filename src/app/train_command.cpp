@@ -9,16 +9,17 @@
 #include <memory>
 #include <optional>
 
+#include "pgdx/diag/stock_diagnostics.hpp"
+#include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/io/run_config.hpp"
-#include "pgdx/model/make_model.hpp"
-#include "pgdx/optim/make_optimizer.hpp"
-#include "pgdx/run/diagnostics.hpp"
-#include "pgdx/run/plan.hpp"
+#include "pgdx/io/run_file.hpp"
+#include "pgdx/model/model_registry.hpp"
+#include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
-#include "pgdx/run/run_file.hpp"
 #include "pgdx/run/trainer.hpp"
 #include "pgdx/task/task.hpp"
 #include "pgdx/util/errors.hpp"
+#include "plan.hpp"
 
 namespace pgdx::app {
 namespace {
@@ -39,7 +40,7 @@ void install_stop_handlers() {
 
 // Test hooks: PGDX_RAISE_SIGTERM_AT_STEP=k (or PGDX_RAISE_SIGKILL_AT_STEP=k) makes rank 0 send
 // itself that signal once step k has been recorded, so interruption tests do not depend on timing.
-class RaiseSignalAtStep final : public run::RecordSink {
+class RaiseSignalAtStep final : public run::Recorder {
  public:
   RaiseSignalAtStep(long step, int signal) : step_(step), signal_(signal) {}
   void on_record(const Record& record) override {
@@ -81,7 +82,7 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
     } else if (fs::exists(partial_path)) {
       try {
         file = std::make_unique<io::H5File>(partial_path, io::H5File::Mode::read_only);
-        if (!run::has_checkpoint(*file)) file.reset();
+        if (!io::has_checkpoint(*file)) file.reset();
       } catch (const std::exception&) {
         // Killed before its first flush: nothing readable to continue from; start afresh.
       }
@@ -89,7 +90,8 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
     if (file) {
       if (!file->has_attribute("config") || file->string_attribute("config") != config.effective_toml)
         throw ConfigError(config.file, "", "cannot resume " + file->path() + ": its configuration differs from this one");
-      point = ResumePoint{run::read_checkpoint(*file), file->read_reals("/init/params")};
+      point = ResumePoint{io::read_checkpoint(*file, config.run.grokking_test_accuracy),
+                          file->read_reals("/init/params")};
     }
   }
   comm.barrier();  // rank 0 reopens the file for writing only after every rank has closed it
@@ -106,10 +108,10 @@ int run_train(const TrainArguments& args, const parallel::Comm& comm) {
 
 int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm) {
   // Refuse, before anything is written, a run that cannot fit in this node's memory.
-  const run::Plan plan = run::make_plan(config, comm.size());
+  const Plan plan = make_plan(config, comm.size());
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   const int ranks_here = local ? std::max(1, std::atoi(local)) : comm.size();
-  const double available = run::available_memory_bytes();
+  const double available = available_memory_bytes();
   if (available > 0 && plan.bytes_per_rank * ranks_here > available) {
     char text[256];
     std::snprintf(text, sizeof text,
@@ -123,25 +125,23 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   model::Model& model = *model_owner;
   const auto residual = problem::make_residual_operator(task->residual_kind(), model, config.residual_scale);
 
-  run::Trainer trainer(config, *residual, *task, comm);
-  std::vector<run::Axis> axes;
-  for (auto& diagnostic : run::make_diagnostics(*task, model, config)) {
-    diagnostic->axes(axes);
+  run::Trainer trainer(io::trainer_options(config), *residual, *task, comm);
+  for (auto& diagnostic : diag::make_diagnostics(*task, model, {config.run.full_spectrum_every, config.run.steps}))
     trainer.add_diagnostic(std::move(diagnostic));
-  }
 
   if (comm.is_root()) {
     std::printf("pgdx: run %s  (%d rank%s)\n  task %s, %zu training samples\n  model ", config.run.name.c_str(),
                 comm.size(), comm.size() == 1 ? "" : "s", task->name().c_str(), task->train().size());
     std::cout << config.model << ", p = " << model.num_params() << "\n";
     long first = 1;
-    for (const io::RunPhase& phase : config.phases) {
+    for (const run::Phase& phase : config.phases) {
       std::cout << "  optimizer " << phase.optimizer;
       if (config.phases.size() > 1) std::cout << " for steps " << first << "-" << first + phase.steps - 1;
       std::cout << "\n";
       first += phase.steps;
     }
-    std::cout << "  loss reduction " << loss::to_string(config.reduction) << "\n";
+    std::cout << "  gram " << problem::to_string(config.problem.gram) << ", loss reduction "
+              << loss::to_string(config.reduction) << "\n";
     std::fflush(stdout);
   }
 
@@ -161,13 +161,14 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     }
   }
 
-  std::unique_ptr<run::RunFile> file;
+  // Recorders, in the order they see each event: the file first (a checkpoint or a record is on
+  // disk before anything reacts to it), then progress, then what steers the loop.
+  std::unique_ptr<io::RunFile> file;
   std::string open_error;
   if (comm.is_root()) {
     try {
-      file = resume ? run::RunFile::reopen(args.out_dir, config, resume->checkpoint.step)
-                    : std::make_unique<run::RunFile>(args.out_dir, config, model, *task, comm.size(), axes);
-      trainer.add_sink(*file);
+      file = std::make_unique<io::RunFile>(args.out_dir, config, resume.has_value());
+      trainer.add_recorder(*file);
     } catch (const std::exception& e) {
       open_error = e.what();
     }
@@ -178,30 +179,29 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   std::unique_ptr<run::ProgressPrinter> progress;
   if (comm.is_root() && !args.quiet) {
     progress = std::make_unique<run::ProgressPrinter>(config.run.steps, config.run.progress_every);
-    trainer.add_sink(*progress);
+    trainer.add_recorder(*progress);
   }
-
   std::unique_ptr<RaiseSignalAtStep> test_signal;
   for (auto [variable, signal] : {std::pair<const char*, int>{"PGDX_RAISE_SIGTERM_AT_STEP", SIGTERM},
                                   {"PGDX_RAISE_SIGKILL_AT_STEP", SIGKILL}})
     if (const char* at = std::getenv(variable); at && comm.is_root()) {
       test_signal = std::make_unique<RaiseSignalAtStep>(std::atol(at), signal);
-      trainer.add_sink(*test_signal);
+      trainer.add_recorder(*test_signal);
     }
+  run::CheckpointCadence cadence(config.run.checkpoint_every);
+  trainer.add_recorder(cadence);
   install_stop_handlers();
-  trainer.set_stop_flag(&g_stop_requested);
-  trainer.on_checkpoint([&](const run::Checkpoint& checkpoint) {
-    if (file) file->write_checkpoint(checkpoint);
-  });
+  run::StopFlagPoller stop_poller(&g_stop_requested, comm);
+  trainer.add_recorder(stop_poller);
 
   const run::RunSummary summary = trainer.run();
   if (comm.is_root()) {
-    file->finish(summary, model, config);
-    if (summary.status != "completed")
-      std::fprintf(stderr, "pgdx: warning: run %s: %s\n", summary.status.c_str(), summary.message.c_str());
-    std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n",
-                summary.status.c_str(), summary.steps, summary.final_train_loss, summary.final_test_loss,
-                summary.wall_seconds, file->path().c_str());
+    const std::string status = run::to_string(summary.status);
+    if (summary.status != run::RunStatus::completed)
+      std::fprintf(stderr, "pgdx: warning: run %s: %s\n", status.c_str(), summary.message.c_str());
+    std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n", status.c_str(),
+                summary.steps, summary.final_train_loss, summary.final_test_loss, summary.wall_seconds,
+                file->path().c_str());
     std::fflush(stdout);
   }
   return 0;

@@ -8,7 +8,11 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
+#include "pgdx/io/compatibility.hpp"
+#include "pgdx/task/task_registry.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/format.hpp"
 #include "toml_document.hpp"
@@ -84,6 +88,7 @@ class Reader {
   }
 
   bool has(const std::string& key) const { return root_.at_path(key).node() != nullptr; }
+  bool was_read(const std::string& key) const { return used_.count(key) > 0; }
 
   void real(const std::string& key, double& out) {
     if (const toml::node* n = find(key)) {
@@ -192,7 +197,7 @@ class Reader {
 
 std::string phase_methods(const RunConfig& c, const std::string& separator) {
   std::string text;
-  for (const RunPhase& phase : c.phases) text += (text.empty() ? "" : separator) + optim::to_string(phase.optimizer.method);
+  for (const run::Phase& phase : c.phases) text += (text.empty() ? "" : separator) + optim::to_string(phase.optimizer.method);
   return text;
 }
 
@@ -208,7 +213,8 @@ std::string default_run_name(const std::string& origin, const RunConfig& c) {
   std::string name = std::filesystem::path(origin).stem().string();
   if (name.empty()) name = "run";
   name += "_" + phase_methods(c, "_then_");
-  if (c.phases.size() == 1 && c.optimizer.method == optim::Method::lm) name += "_mu" + format_number(c.optimizer.mu);
+  const optim::OptimizerOptions& first = c.phases.front().optimizer;
+  if (c.phases.size() == 1 && first.method == optim::Method::lm) name += "_mu" + format_number(first.mu);
   name += "_seed" + std::to_string(c.run.seed);
   return name;
 }
@@ -248,6 +254,43 @@ void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
   }
 }
 
+// Reads one task.* key into its TaskOptions field, typed as the field is.
+void read_task_key(Reader& r, const task::TaskKey& key, task::TaskOptions& o) {
+  const std::string name = "task." + key.name;
+  std::visit(
+      [&](auto field) {
+        using Field = std::remove_reference_t<decltype(o.*field)>;
+        if constexpr (std::is_same_v<Field, std::size_t>)
+          r.count(name, o.*field, 1);
+        else if constexpr (std::is_same_v<Field, double>)
+          r.real(name, o.*field);
+        else if constexpr (std::is_same_v<Field, std::string>)
+          r.string(name, o.*field);
+        else
+          r.size_list(name, o.*field);
+      },
+      key.field);
+}
+
+// task.name, then the keys its registry entry declares. Keys of other tasks are type-checked and
+// otherwise ignored, so `--set task.name=…` works on a job file written for another task; a key
+// of no task is unknown (reject_unknown).
+void read_task(Reader& r, task::TaskOptions& o) {
+  r.string("task.name", o.name);
+  const task::TaskEntry* entry = nullptr;
+  try {
+    entry = &task::find_task(o.name);
+  } catch (const std::invalid_argument&) {
+    r.fail("task.name", "must be one of " + task::task_names() + " (got '" + o.name + "')");
+  }
+  for (const task::TaskKey& key : entry->keys) read_task_key(r, key, o);
+  task::TaskOptions ignored;
+  for (const task::TaskEntry& other : task::task_registry())
+    for (const task::TaskKey& key : other.keys)
+      if (!r.was_read("task." + key.name)) read_task_key(r, key, ignored);
+  entry->resolve_defaults(o);
+}
+
 // The problem's keys (how K is formed and laid out): in [optimizer], where users look for them, but
 // one value for the whole run — every phase shares the problem.
 const char* const kProblemKeys[] = {"gram", "gram_block", "gram_distributed_min_rows"};
@@ -268,7 +311,7 @@ void read_problem(Reader& r, problem::ProblemOptions& o) {
 // One [[phase]] entry: `steps` and an [phase.optimizer] table whose keys override the run's
 // [optimizer] table. Read through a merged document so every optimizer key is checked exactly as
 // at top level; messages name the key as phase[i].optimizer.KEY.
-RunPhase read_phase(const toml::table& root, const toml::table& entry, std::size_t index, const std::string& origin) {
+run::Phase read_phase(const toml::table& root, const toml::table& entry, std::size_t index, const std::string& origin) {
   const std::string where = "phase[" + std::to_string(index) + "]";
   toml::table merged;
   merged.insert("optimizer", root.contains("optimizer") && root["optimizer"].is_table() ? *root["optimizer"].as_table()
@@ -288,7 +331,7 @@ RunPhase read_phase(const toml::table& root, const toml::table& entry, std::size
       optimizer.insert_or_assign(sub.str(), value);
     }
   }
-  RunPhase phase;
+  run::Phase phase;
   const toml::node* steps = entry.get("steps");
   if (!steps || !steps->is_integer() || *steps->value<std::int64_t>() < 1)
     throw ConfigError(origin, where + ".steps", "is required: an integer >= 1");
@@ -329,21 +372,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.integer("run.full_spectrum_every", c.run.full_spectrum_every, 1);
   r.real("run.grokking_test_accuracy", c.run.grokking_test_accuracy);
 
-  r.string("task.name", c.task.name);
-  r.count("task.points", c.task.points, 1);
-  r.count("task.train_per_class", c.task.train_per_class, 1);
-  r.string("task.data_dir", c.task.data_dir);
-  r.size_list("task.frequency", c.task.frequency);
-  r.count("task.interior_points", c.task.interior_points, 1);
-  r.count("task.boundary_points", c.task.boundary_points, 1);
-  r.count("task.solution_grid", c.task.solution_grid, 1);
-  r.count("task.modulus", c.task.modulus, 1);
-  r.real("task.train_fraction", c.task.train_fraction);
-  r.count("task.input_dim", c.task.input_dim, 1);
-  r.count("task.train_points", c.task.train_points, 1);
-  r.count("task.test_points", c.task.test_points, 1);
-  r.count("task.subspace_points", c.task.subspace_points, 1);
-  c.task.resolve_defaults();
+  read_task(r, c.task);
 
   r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee");
   r.size_list("model.layers", c.model.layers);
@@ -363,8 +392,6 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.choice("loss.kind", c.loss_kind, loss::parse_loss_kind, "mse|cross_entropy");
   if (!(std::isfinite(c.residual_scale) && c.residual_scale > 0))
     r.fail("loss.residual_scale", "must be a finite number > 0 (got " + shortest(c.residual_scale) + ")");
-  if (c.residual_scale != 1.0 && c.task.name == "pinn_poisson")
-    r.fail("loss.residual_scale", "applies to f - y residuals, not to task pinn_poisson");
 
   if (const toml::node* phases = root.get("phase")) {
     const toml::array* list = phases->as_array();
@@ -376,63 +403,26 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
     read_problem(r, c.problem);
     if (root.contains("optimizer")) r.find("optimizer");  // merged into every phase
     long total = 0;
-    for (const RunPhase& phase : c.phases) total += phase.steps;
+    for (const run::Phase& phase : c.phases) total += phase.steps;
     if (r.has("run.steps") && c.run.steps != total)
       r.fail("run.steps", "is " + std::to_string(c.run.steps) + " but the phases add up to " + std::to_string(total) +
                               " (leave it out with [[phase]] tables)");
     c.run.steps = total;
-    c.optimizer = c.phases.front().optimizer;
   } else {
-    read_optimizer(r, c.optimizer);
+    run::Phase only{c.run.steps, {}};
+    read_optimizer(r, only.optimizer);
     read_problem(r, c.problem);
-    c.phases.push_back({c.run.steps, c.optimizer});
+    c.phases.push_back(only);
   }
   r.reject_unknown();
   try {
     c.run.validate();
-    c.task.validate();
+    task::find_task(c.task.name).validate(c.task);
     c.model.validate();
   } catch (const std::invalid_argument& e) {
     r.fail_validation(e);
   }
-  const auto [inputs, outputs] = task::task_dimensions(c.task);
-  if (c.model.layers.front() != inputs || c.model.layers.back() != outputs)
-    r.fail("model.layers", "task " + c.task.name + " needs " + std::to_string(inputs) + " input" +
-                               (inputs == 1 ? "" : "s") + " and " + std::to_string(outputs) + " output" +
-                               (outputs == 1 ? "" : "s"));
-  if (c.task.name == "pinn_poisson" && c.model.activation == model::Activation::relu)
-    r.fail("model.activation", "task pinn_poisson takes second derivatives of the model: use tanh, quadratic or "
-                               "identity, not relu");
-  if (c.model.kind == model::ModelKind::committee &&
-      task::residual_kind(c.task) != task::ResidualKind::output_minus_target)
-    r.fail("model.kind", "task " + c.task.name + " needs input derivatives of the model: use model.kind = \"mlp\"");
-  if (c.loss_kind == loss::LossKind::cross_entropy) {
-    if (!task::is_classification(c.task))
-      r.fail("loss.kind", "cross_entropy needs one-hot class targets: task " + c.task.name + " has none");
-    if (c.reduction == loss::Reduction::elementwise_mean)
-      r.fail("loss.reduction", "cross_entropy takes sum or mean (a batch mean over samples)");
-    if (c.residual_scale != 1.0) r.fail("loss.residual_scale", "must be 1 with cross_entropy");
-    for (const RunPhase& phase : c.phases)
-      if (phase.optimizer.method == optim::Method::lm || phase.optimizer.method == optim::Method::gn)
-        r.fail("optimizer.name", optim::to_string(phase.optimizer.method) +
-                                     " solves least-squares problems; with loss.kind = cross_entropy use ggn");
-  }
-  for (const RunPhase& phase : c.phases)
-    if (phase.optimizer.method == optim::Method::ggn &&
-        task::residual_kind(c.task) != task::ResidualKind::output_minus_target)
-      r.fail("optimizer.name", "ggn needs a loss of the model outputs (task " + c.task.name + " has a PDE residual)");
-  for (const RunPhase& phase : c.phases)
-    if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
-        (c.model.layers.size() != 3 || c.model.kind != model::ModelKind::mlp || task::residual_kind(c.task) != task::ResidualKind::output_minus_target))
-      r.fail("optimizer.solve_space", "\"parameter\" needs a one-hidden-layer model with an f - y residual "
-                                      "(JᵀJ without J); use auto or sample");
-  if (task::residual_kind(c.task) != task::ResidualKind::output_minus_target &&
-      c.problem.gram == problem::GramMode::structured)
-    r.fail("optimizer.gram", "task " + c.task.name + " has a PDE residual, whose Gram matrix has no layer structure: "
-                             "use explicit or auto");
-  const std::size_t train_size = task::training_set_size(c.task);
-  if (c.run.batch_size > train_size)
-    r.fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");
+  check_compatibility(c);
   if (c.run.name.empty()) c.run.name = default_run_name(origin, c);
   if (c.run.name.find('/') != std::string::npos) r.fail("run.name", "must not contain '/'");
 
@@ -443,6 +433,22 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 }
 
 }  // namespace
+
+run::TrainerOptions trainer_options(const RunConfig& c) {
+  run::TrainerOptions o;
+  o.seed = c.run.seed;
+  o.steps = c.run.steps;
+  o.record_every = c.run.record_every;
+  o.record_log = c.run.record_log;
+  o.batch_size = c.run.batch_size;
+  o.reduction = c.reduction;
+  o.loss_kind = c.loss_kind;
+  o.residual_scale = c.residual_scale;
+  o.grokking_test_accuracy = c.run.grokking_test_accuracy;
+  o.problem = c.problem;
+  o.phases = c.phases;
+  return o;
+}
 
 void RunOptions::validate() const {
   if (steps < 0) throw std::invalid_argument("run.steps: must be >= 0");

@@ -1,5 +1,7 @@
 #include "pgdx/model/committee.hpp"
 
+#include "pgdx/model/model_registry.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -161,6 +163,21 @@ bool Committee::gram_factors(const Matrix& x, GramFactors& out) {
   out.signals.assign(1, slope_);
   out.bias_term = 0.0;
   return true;
+}
+
+ModelEntry committee_entry() {
+  ModelEntry e;
+  e.kind = ModelKind::committee;
+  e.capabilities = [](const MlpOptions&) {
+    ModelCapabilities c;
+    c.structured_gram = true;  // one dense layer's factors
+    c.why_no_parameter_gram = "model.kind: use model.kind = \"mlp\"";
+    c.why_no_input_derivatives = "model.kind: use model.kind = \"mlp\"";
+    return c;
+  };
+  e.parameter_count = [](const MlpOptions& o) { return o.layers[0] * o.layers[1]; };  // the readout is frozen
+  e.make = [](const MlpOptions& o, std::uint64_t seed) { return std::make_unique<Committee>(o, seed); };
+  return e;
 }
 
 }  // namespace pgdx::model

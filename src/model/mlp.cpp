@@ -1,5 +1,7 @@
 #include "pgdx/model/mlp.hpp"
 
+#include "pgdx/model/model_registry.hpp"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -266,6 +268,31 @@ bool Mlp::gram_factors(const Matrix& x, GramFactors& out) {
   for (std::size_t l = 0; l < num_layers(); ++l) out.inputs[l] = l == 0 ? x : a_[l - 1];
   out.bias_term = options_.bias ? 1.0 : 0.0;
   return true;
+}
+
+ModelEntry mlp_entry() {
+  ModelEntry e;
+  e.kind = ModelKind::mlp;
+  e.capabilities = [](const MlpOptions& o) {
+    ModelCapabilities c;
+    c.structured_gram = true;
+    c.parameter_gram = o.layers.size() == 3;  // one hidden layer: mlp_parameter_gram.cpp
+    if (!c.parameter_gram) c.why_no_parameter_gram = "model.layers: needs one hidden layer";
+    // MlpLaplacian: one output and an activation with second derivatives.
+    c.input_derivatives = o.layers.back() == 1 && o.activation != Activation::relu;
+    if (o.layers.back() != 1)
+      c.why_no_input_derivatives = "model.layers: needs one output";
+    else if (o.activation == Activation::relu)
+      c.why_no_input_derivatives = "model.activation: use tanh, quadratic or identity, not relu";
+    return c;
+  };
+  e.parameter_count = [](const MlpOptions& o) {
+    std::size_t p = 0;
+    for (std::size_t l = 0; l + 1 < o.layers.size(); ++l) p += o.layers[l] * o.layers[l + 1] + (o.bias ? o.layers[l + 1] : 0);
+    return p;
+  };
+  e.make = [](const MlpOptions& o, std::uint64_t seed) { return std::make_unique<Mlp>(o, seed); };
+  return e;
 }
 
 }  // namespace pgdx::model

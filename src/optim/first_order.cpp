@@ -3,14 +3,19 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "pgdx/util/stopwatch.hpp"
+
 namespace pgdx::optim {
 
 StepInfo Sgd::step(LeastSquaresProblem& problem) {
+  StepInfo info;
+  Stopwatch watch;
   problem.gradient(e_, g_);
+  info.seconds.residual = watch.lap();
   theta_ = problem.params();
   for (std::size_t i = 0; i < theta_.size(); ++i) theta_[i] -= options_.lr * (g_[i] + options_.weight_decay * theta_[i]);
   problem.set_params(theta_);
-  StepInfo info;
+  info.seconds.update = watch.lap();
   info.lr = options_.lr;
   return info;
 }
@@ -24,7 +29,10 @@ void Adam::set_state(const OptimizerState& state) {
 }
 
 StepInfo Adam::step(LeastSquaresProblem& problem) {
+  StepInfo info;
+  Stopwatch watch;
   problem.gradient(e_, g_);
+  info.seconds.residual = watch.lap();
   theta_ = problem.params();
   const std::size_t p = theta_.size();
   if (m_.size() != p) {
@@ -50,7 +58,7 @@ StepInfo Adam::step(LeastSquaresProblem& problem) {
     theta_[i] -= options_.lr * m_hat / (std::sqrt(v_hat) + options_.eps);
   }
   problem.set_params(theta_);
-  StepInfo info;
+  info.seconds.update = watch.lap();
   info.lr = options_.lr;
   return info;
 }

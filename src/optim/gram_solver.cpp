@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pgdx/util/stopwatch.hpp"
+
 namespace pgdx::optim {
 namespace {
 
@@ -16,12 +18,16 @@ DampedSolution DirectGramSolver::solve_damped(const parallel::DistMatrix& k, con
                                               int retries, double raise) {
   DampedSolution s;
   s.mu_used = mu;
+  Stopwatch watch;
   for (int attempt = 0; attempt <= retries; ++attempt) {
     work_ = k;
     work_.add_to_diagonal(s.mu_used);
-    if (parallel::cholesky_factor(work_) == 0) {
+    const int info = parallel::cholesky_factor(work_);
+    s.factor_seconds += watch.lap();
+    if (info == 0) {
       s.z = e;
       parallel::cholesky_solve(work_, s.z);
+      s.solve_seconds += watch.lap();
       if (all_finite(s.z)) return s;
     }
     ++s.fallbacks;
@@ -32,18 +38,22 @@ DampedSolution DirectGramSolver::solve_damped(const parallel::DistMatrix& k, con
   s.eigen_fallback = true;
   work_ = k;
   parallel::symmetric_eigen(work_, vectors_, eigenvalues_);
+  s.factor_seconds += watch.lap();
   std::vector<double> w;
   parallel::multiply(vectors_, /*transpose=*/true, e, w);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] /= std::max(eigenvalues_[i], 0.0) + s.mu_used;
   parallel::multiply(vectors_, /*transpose=*/false, w, s.z);
+  s.solve_seconds += watch.lap();
   return s;
 }
 
 ProjectedSolution DirectGramSolver::solve_projected(const parallel::DistMatrix& k, const std::vector<double>& e,
                                                     double cutoff, CutoffMode mode) {
   ProjectedSolution s;
+  Stopwatch watch;
   work_ = k;
   parallel::symmetric_eigen(work_, vectors_, eigenvalues_);  // ascending
+  s.factor_seconds = watch.lap();
   s.lambda_max = eigenvalues_.empty() ? 0.0 : eigenvalues_.back();
   const double cut = mode == CutoffMode::relative ? cutoff * s.lambda_max : cutoff;
   std::vector<double> w;
@@ -58,6 +68,7 @@ ProjectedSolution DirectGramSolver::solve_projected(const parallel::DistMatrix& 
   }
   parallel::multiply(vectors_, /*transpose=*/false, w, s.z);
   parallel::multiply(vectors_, /*transpose=*/false, projected, s.k_z);
+  s.solve_seconds = watch.lap();
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/optim/gain_ratio.hpp"
+#include "pgdx/util/stopwatch.hpp"
 
 namespace pgdx::optim {
 namespace {
@@ -27,17 +28,21 @@ bool LevenbergMarquardt::use_parameter_space(const LeastSquaresProblem& problem)
 }
 
 StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
+  StepInfo info;
+  Stopwatch watch;
   problem.residual(e_);
+  info.seconds.residual = watch.lap();
   // Parameter space: (μI + JᵀJ) h = Jᵀe = g, δ = h; the predicted decrease of ½‖e‖² along −ηh is
   // η gᵀh − ½η² hᵀJᵀJh with hᵀJᵀJh = gᵀh − μ‖h‖². Sample space: below.
   bool parameter_space = use_parameter_space(problem) && problem.parameter_gram(k_);
+  // The config's compatibility check refuses this before a run; a library caller learns it here.
   if (options_.solve_space == SolveSpace::parameter && !parameter_space)
-    throw std::invalid_argument("optimizer.solve_space = \"parameter\": this model cannot form JᵀJ without J "
-                                "(only one-hidden-layer MLPs with an f − y residual can)");
+    throw std::logic_error("LevenbergMarquardt: solve_space = parameter, but the problem cannot form JᵀJ without J");
   if (parameter_space)
     problem.jt_times(e_, gradient_);
   else
     problem.gram(k_);
+  info.seconds.gram = watch.lap();
   theta0_ = problem.params();
   const double loss_before = half_squared_norm(e_);
   const double to_sum_scale =
@@ -45,7 +50,6 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
   const bool adaptive = options_.damping == DampingKind::adaptive;
   const int max_attempts = adaptive ? options_.max_attempts : 1;
 
-  StepInfo info;
   info.lr = options_.lr;
   info.attempts = 0;
   info.accepted = false;
@@ -55,6 +59,9 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
     const double mu_sum = damping_.mu() * to_sum_scale;
     DampedSolution solution = solver_->solve_damped(k_, parameter_space ? gradient_ : e_, mu_sum,
                                                     options_.cholesky_retries, options_.cholesky_raise);
+    info.seconds.factorization += solution.factor_seconds;
+    info.seconds.solve += solution.solve_seconds;
+    watch.lap();
     info.solve_fallbacks += solution.fallbacks;
     if (solution.fallbacks > 0) damping_.raise(solution.mu_used / mu_sum);
     info.mu = solution.mu_used;
@@ -70,6 +77,7 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
       parallel::symmetric_multiply(k_, solution.z, k_z_);
       predicted = predicted_reduction(e_, k_z_, options_.lr);
     }
+    info.seconds.solve += watch.lap();
 
     step_from(theta0_, options_.lr, delta_, theta_);
     problem.set_params(theta_);
@@ -79,6 +87,7 @@ StepInfo LevenbergMarquardt::step(LeastSquaresProblem& problem) {
 
     // A fixed-μ run always takes its step (the paper's runs); adaptive damping takes it only if
     // the loss decreased, otherwise θ is reverted and μ raised.
+    info.seconds.update += watch.lap();
     if (!adaptive || (std::isfinite(loss_after) && info.rho > 0.0)) {
       info.accepted = true;
       damping_.accepted(info.rho);

@@ -19,7 +19,8 @@ void ResidualOperator::jvp(const Samples& s, const std::vector<double>& v, Matri
 std::unique_ptr<ResidualOperator> make_residual_operator(ResidualKind kind, model::Model& model, double scale) {
   if (kind == ResidualKind::laplacian) {
     auto* mlp = dynamic_cast<model::Mlp*>(&model);
-    if (!mlp) throw std::invalid_argument("model.kind: a differential-operator residual needs model.kind = \"mlp\"");
+    // The compatibility check asks the model's capabilities first; this is the library guard.
+    if (!mlp) throw std::logic_error("a differential-operator residual needs an Mlp (input_derivatives capability)");
     return std::make_unique<LaplacianResidual>(*mlp);
   }
   return std::make_unique<OutputMinusTarget>(model, scale);

@@ -1,9 +1,12 @@
 #include "pgdx/run/trainer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
+
+#include "pgdx/optim/make_optimizer.hpp"
 
 
 namespace pgdx::run {
@@ -42,25 +45,32 @@ std::vector<long> log_record_steps(long steps) {
   return out;
 }
 
-Trainer::Trainer(const io::RunConfig& config, problem::ResidualOperator& residual, const task::Task& task,
+Trainer::Trainer(const TrainerOptions& options, problem::ResidualOperator& residual, const task::Task& task,
                  parallel::Comm comm)
-    : config_(config),
+    : options_(options),
       model_(residual.model()),
       task_(task),
       comm_(comm),
-      batch_problem_(residual, comm, config.reduction, config.problem),
-      train_problem_(residual, comm, config.reduction),
-      test_problem_(residual, comm, config.reduction),
-      minibatch_rng_(config.run.seed, Stream::minibatch) {
+      batch_problem_(residual, comm, options.reduction, options.problem),
+      train_problem_(residual, comm, options.reduction),
+      test_problem_(residual, comm, options.reduction),
+      minibatch_rng_(options.seed, Stream::minibatch),
+      grokking_(kTrainFitAccuracy, options.grokking_test_accuracy) {
   for (problem::ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})
-    problem->set_loss_kind(config.loss_kind);
+    problem->set_loss_kind(options.loss_kind);
   train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());
   if (full_batch()) batch_problem_.set_all(task.train());
   long end = 0;
-  for (const io::RunPhase& phase : config.phases) phase_end_.push_back(end += phase.steps);
-  if (config.run.record_log) log_steps_ = log_record_steps(config.run.steps);
+  for (const Phase& phase : options.phases) phase_end_.push_back(end += phase.steps);
+  if (options.record_log) log_steps_ = log_record_steps(options.steps);
   start_phase(0);
+}
+
+std::vector<diag::Axis> Trainer::axes() const {
+  std::vector<diag::Axis> out;
+  for (const auto& diagnostic : diagnostics_) diagnostic->axes(out);
+  return out;
 }
 
 std::size_t Trainer::phase_of(long step) const {
@@ -71,11 +81,11 @@ std::size_t Trainer::phase_of(long step) const {
 
 void Trainer::start_phase(std::size_t phase) {
   phase_ = phase;
-  optimizer_ = optim::make_optimizer(config_.phases[phase].optimizer);
+  optimizer_ = optim::make_optimizer(options_.phases[phase].optimizer);
 }
 
 bool Trainer::full_batch() const {
-  return config_.run.batch_size == 0 || config_.run.batch_size >= task_.train().size();
+  return options_.batch_size == 0 || options_.batch_size >= task_.train().size();
 }
 
 // Minibatches: a seeded permutation of the training set per epoch, consumed in consecutive
@@ -83,7 +93,7 @@ bool Trainer::full_batch() const {
 // same on every rank, so the batch does not depend on the rank count.
 const std::vector<std::size_t>& Trainer::next_batch() {
   const std::size_t n = task_.train().size();
-  const std::size_t b = config_.run.batch_size;
+  const std::size_t b = options_.batch_size;
   if (epoch_order_.empty() || epoch_position_ + b > n) {
     epoch_order_.resize(n);
     std::iota(epoch_order_.begin(), epoch_order_.end(), std::size_t{0});
@@ -98,9 +108,9 @@ const std::vector<std::size_t>& Trainer::next_batch() {
 
 bool Trainer::is_record_step(long step) const {
   // Phase ends too: the step at which optimizers switch is always in the history.
-  const bool scheduled = config_.run.record_log ? std::binary_search(log_steps_.begin(), log_steps_.end(), step)
-                                                : step % config_.run.record_every == 0;
-  return step == 0 || scheduled || step == config_.run.steps ||
+  const bool scheduled = options_.record_log ? std::binary_search(log_steps_.begin(), log_steps_.end(), step)
+                                             : step % options_.record_every == 0;
+  return step == 0 || scheduled || step == options_.steps ||
          std::find(phase_end_.begin(), phase_end_.end(), step) != phase_end_.end();
 }
 
@@ -116,9 +126,9 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   }
   record.reals.emplace_back("test_loss", test_loss);
   if (task_.classification()) {
-    record.reals.emplace_back("train_acc", accuracy(train_residual_, task_.train().y, config_.residual_scale));
+    record.reals.emplace_back("train_acc", accuracy(train_residual_, task_.train().y, options_.residual_scale));
     record.reals.emplace_back("test_acc",
-                              task_.test() ? accuracy(test_residual_, task_.test()->y, config_.residual_scale) : kNaN);
+                              task_.test() ? accuracy(test_residual_, task_.test()->y, options_.residual_scale) : kNaN);
   }
   record.reals.emplace_back("lr", step == 0 ? kNaN : info.lr);
   record.reals.emplace_back("mu", info.mu);
@@ -130,9 +140,22 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   record.integers.emplace_back("gn_rank", info.gn_rank);
   record.integers.emplace_back("parameter_space", step == 0 ? -1 : info.parameter_space);
   if (phase_end_.size() > 1) record.integers.emplace_back("phase", static_cast<std::int64_t>(phase_));
-  const Evaluation state{step, model_.params(), theta0_, train_residual_};
+  const diag::Evaluation state{step, model_.params(), theta0_, train_residual_};
   for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);
   return record;
+}
+
+void Trainer::emit(const Record& record, RunSummary& summary) {
+  for (Recorder* recorder : recorders_) recorder->on_record(record);
+  summary.final_train_loss = record.real("train_loss");
+  summary.final_test_loss = record.real("test_loss");
+  for (const auto& [name, value] : record.integers)
+    if (name == "parameter_space") last_solve_space_ = static_cast<int>(value);
+  if (task_.classification()) {
+    summary.final_train_accuracy = record.real("train_acc");
+    summary.final_test_accuracy = record.real("test_acc");
+    grokking_.observe(record.step, summary.final_train_accuracy, summary.final_test_accuracy);
+  }
 }
 
 bool Trainer::diverged(const Record& record) const {
@@ -140,11 +163,6 @@ bool Trainer::diverged(const Record& record) const {
   for (double v : model_.params())
     if (!std::isfinite(v)) return true;
   return false;
-}
-
-bool Trainer::stop_requested() const {
-  const int mine = stop_flag_ != nullptr && *stop_flag_ != 0 ? 1 : 0;
-  return comm_.allreduce_max(mine) != 0;  // every rank stops at the same step
 }
 
 Checkpoint Trainer::checkpoint(long step, double elapsed) const {
@@ -156,6 +174,7 @@ Checkpoint Trainer::checkpoint(long step, double elapsed) const {
   c.minibatch_rng = minibatch_rng_.state();
   c.epoch_order = epoch_order_;
   c.epoch_position = epoch_position_;
+  if (task_.classification()) c.grokking = grokking_.state();
   return c;
 }
 
@@ -167,6 +186,7 @@ void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0
   minibatch_rng_.set_state(c.minibatch_rng);
   epoch_order_ = c.epoch_order;
   epoch_position_ = c.epoch_position;
+  if (!c.grokking.empty()) grokking_.set_state(c.grokking);
   theta0_ = theta0;
   first_step_ = c.step + 1;
   elapsed_before_ = c.elapsed_seconds;
@@ -175,22 +195,20 @@ void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0
 RunSummary Trainer::run() {
   using clock = std::chrono::steady_clock;
   if (first_step_ == 1) theta0_ = model_.params();
+  const RunHeader header{model_, task_, comm_.size(), axes(), first_step_ == 1 ? -1 : first_step_ - 1};
+  for (Recorder* recorder : recorders_) recorder->begin(header);
   RunSummary summary;
+  summary.classification = task_.classification();
   summary.steps = first_step_ - 1;
   const auto start = clock::now();
   auto elapsed = [&] { return elapsed_before_ + std::chrono::duration<double>(clock::now() - start).count(); };
-  auto emit = [&](const Record& record) {
-    for (RecordSink* sink : sinks_) sink->on_record(record);
-    summary.final_train_loss = record.real("train_loss");
-    summary.final_test_loss = record.real("test_loss");
-  };
 
   if (first_step_ == 1) {
     optim::StepInfo none;
     none.attempts = 0;
-    emit(evaluate(0, none, 0.0));
+    emit(evaluate(0, none, 0.0), summary);
   }
-  for (long step = first_step_; step <= config_.run.steps; ++step) {
+  for (long step = first_step_; step <= options_.steps; ++step) {
     if (!full_batch()) batch_problem_.set_batch(task_.train(), next_batch());
     if (phase_of(step) != phase_) start_phase(phase_of(step));  // fresh optimizer, fresh state
     const auto t0 = clock::now();
@@ -201,18 +219,23 @@ RunSummary Trainer::run() {
                                                [](double v) { return std::isfinite(v); });
     if (nonfinite_params || is_record_step(step)) {
       const Record record = evaluate(step, info, seconds);
-      emit(record);
+      emit(record, summary);
       if (diverged(record)) {
-        summary.status = "diverged";
+        summary.status = RunStatus::diverged;
         summary.message = "non-finite loss or parameters at step " + std::to_string(step);
         break;
       }
     }
-    const bool stop = stop_requested();
-    const bool periodic = config_.run.checkpoint_every > 0 && step % config_.run.checkpoint_every == 0;
-    if ((stop || periodic) && step < config_.run.steps && on_checkpoint_) on_checkpoint_(checkpoint(step, elapsed()));
-    if (stop && step < config_.run.steps) {
-      summary.status = "interrupted";
+    StepRequests requests;
+    const StepEvent event{step, options_.steps, info, seconds};
+    for (Recorder* recorder : recorders_) recorder->on_step(event, requests);
+    if (step == options_.steps) break;  // nothing to continue from: the run ends here anyway
+    if (requests.checkpoint || requests.stop) {
+      const Checkpoint c = checkpoint(step, elapsed());
+      for (Recorder* recorder : recorders_) recorder->on_checkpoint(c);
+    }
+    if (requests.stop) {
+      summary.status = RunStatus::interrupted;
       summary.message = "stopped by a signal after step " + std::to_string(step) + "; continue with --resume";
       break;
     }
@@ -220,6 +243,9 @@ RunSummary Trainer::run() {
   summary.wall_seconds = elapsed();
   // Every rank ran the same loop, but timing is rank 0's.
   comm_.broadcast(&summary.wall_seconds, 1);
+  summary.solve_space = last_solve_space_;
+  if (summary.classification) summary.grokking = grokking_.metrics();
+  for (Recorder* recorder : recorders_) recorder->end(summary);
   return summary;
 }
 

@@ -1,5 +1,10 @@
 #include "pgdx/task/mnist.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -72,6 +77,19 @@ Mnist::Mnist(const std::string& data_dir, std::size_t train_per_class, std::uint
     rng.shuffle(order);
     for (std::size_t i = 0; i < count; ++i) append(i < train_per_class ? train_ : test_, pixels, order[i], label);
   }
+}
+
+TaskEntry mnist_entry() {
+  TaskEntry e;
+  e.name = "mnist";
+  e.keys = {{"train_per_class", &TaskOptions::train_per_class}, {"data_dir", &TaskOptions::data_dir}};
+  e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{784, 10}; };
+  e.training_size = [](const TaskOptions& o) { return 10 * o.train_per_class; };
+  e.classification = true;
+  e.make = [](const TaskOptions& o, std::uint64_t seed) {
+    return std::make_unique<Mnist>(o.data_dir, o.train_per_class, seed);
+  };
+  return e;
 }
 
 }  // namespace pgdx::task

@@ -1,5 +1,10 @@
 #include "pgdx/task/modular_addition.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include <cmath>
 #include <numeric>
 
@@ -32,6 +37,25 @@ ModularAddition::ModularAddition(std::size_t p, double train_fraction, std::uint
     set.x(p + b, j) = 1.0;
     set.y((a + b) % p, j) = 1.0;
   }
+}
+
+TaskEntry modular_mlp_entry() {
+  TaskEntry e;
+  e.name = "modular_mlp";
+  e.keys = {{"modulus", &TaskOptions::modulus}, {"train_fraction", &TaskOptions::train_fraction}};
+  e.validate = [](const TaskOptions& o) {
+    if (o.modulus < 2) throw std::invalid_argument("task.modulus: must be >= 2");
+    if (!(o.train_fraction > 0.0 && o.train_fraction < 1.0) ||
+        ModularAddition::training_size(o.modulus, o.train_fraction) < 1)
+      throw std::invalid_argument("task.train_fraction: must be in (0, 1) and leave at least one training pair");
+  };
+  e.dimensions = [](const TaskOptions& o) { return std::pair<std::size_t, std::size_t>{2 * o.modulus, o.modulus}; };
+  e.training_size = [](const TaskOptions& o) { return ModularAddition::training_size(o.modulus, o.train_fraction); };
+  e.classification = true;
+  e.make = [](const TaskOptions& o, std::uint64_t seed) {
+    return std::make_unique<ModularAddition>(o.modulus, o.train_fraction, seed);
+  };
+  return e;
 }
 
 }  // namespace pgdx::task

@@ -1,5 +1,10 @@
 #include "pgdx/task/pinn_poisson.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include <cmath>
 
 #include "pgdx/task/grid.hpp"
@@ -46,6 +51,30 @@ double PinnPoisson::exact(double x, double y) const {
 double PinnPoisson::source(double x, double y) const {
   const double k2 = static_cast<double>(n_ * n_ + m_ * m_) * M_PI * M_PI;
   return k2 * exact(x, y);
+}
+
+TaskEntry pinn_poisson_entry() {
+  TaskEntry e;
+  e.name = "pinn_poisson";
+  e.keys = {{"frequency", &TaskOptions::frequency},
+            {"interior_points", &TaskOptions::interior_points},
+            {"boundary_points", &TaskOptions::boundary_points},
+            {"solution_grid", &TaskOptions::solution_grid}};
+  e.validate = [](const TaskOptions& o) {
+    if (o.frequency.size() != 2) throw std::invalid_argument("task.frequency: must be two integers [n, m]");
+    if (o.interior_points < 1) throw std::invalid_argument("task.interior_points: must be >= 1");
+    if (o.boundary_points < 4 || o.boundary_points % 4 != 0)
+      throw std::invalid_argument("task.boundary_points: must be a positive multiple of 4 (a quarter per edge)");
+    if (o.solution_grid < 2) throw std::invalid_argument("task.solution_grid: must be >= 2");
+  };
+  e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{2, 1}; };
+  e.training_size = [](const TaskOptions& o) { return o.interior_points + o.boundary_points; };
+  e.residual_kind = ResidualKind::laplacian;
+  e.make = [](const TaskOptions& o, std::uint64_t seed) {
+    return std::make_unique<PinnPoisson>(o.frequency[0], o.frequency[1], o.interior_points, o.boundary_points,
+                                         o.solution_grid, seed);
+  };
+  return e;
 }
 
 }  // namespace pgdx::task

@@ -1,5 +1,10 @@
 #include "pgdx/task/polynomial_teacher.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include <cmath>
 
 #include "pgdx/util/rng.hpp"
@@ -46,6 +51,24 @@ Dataset PolynomialTeacher::ray(const std::vector<double>& direction, std::size_t
     d.y.data()[j] = target(d.x.col(j));
   }
   return d;
+}
+
+TaskEntry polynomial_teacher_entry() {
+  TaskEntry e;
+  e.name = "polynomial_teacher";
+  e.keys = {{"input_dim", &TaskOptions::input_dim},
+            {"train_points", &TaskOptions::train_points},
+            {"test_points", &TaskOptions::test_points},
+            {"subspace_points", &TaskOptions::subspace_points}};
+  e.validate = [](const TaskOptions& o) {
+    if (o.subspace_points < 4) throw std::invalid_argument("task.subspace_points: must be >= 4");
+  };
+  e.dimensions = [](const TaskOptions& o) { return std::pair<std::size_t, std::size_t>{o.input_dim, 1}; };
+  e.training_size = [](const TaskOptions& o) { return o.train_points; };
+  e.make = [](const TaskOptions& o, std::uint64_t seed) {
+    return std::make_unique<PolynomialTeacher>(o.input_dim, o.train_points, o.test_points, o.subspace_points, seed);
+  };
+  return e;
 }
 
 }  // namespace pgdx::task

@@ -1,5 +1,10 @@
 #include "pgdx/task/regression1d.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include <cmath>
 
 namespace pgdx::task {
@@ -18,6 +23,22 @@ Regression1d::Regression1d(std::size_t points) {
     train_.x(0, j) = x;
     train_.y(0, j) = regression1d_target(x);
   }
+}
+
+TaskEntry regression1d_entry() {
+  TaskEntry e;
+  e.name = "regression1d";
+  e.keys = {{"points", &TaskOptions::points}};
+  e.resolve_defaults = [](TaskOptions& o) {
+    if (o.points == 0) o.points = 100;
+  };
+  e.validate = [](const TaskOptions& o) {
+    if (o.points < 4) throw std::invalid_argument("task.points: must be >= 4");
+  };
+  e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{1, 1}; };
+  e.training_size = [](const TaskOptions& o) { return o.points; };
+  e.make = [](const TaskOptions& o, std::uint64_t) { return std::make_unique<Regression1d>(o.points); };
+  return e;
 }
 
 }  // namespace pgdx::task

@@ -1,5 +1,10 @@
 #include "pgdx/task/regression2d.hpp"
 
+#include <memory>
+#include <stdexcept>
+
+#include "pgdx/task/task_registry.hpp"
+
 #include "pgdx/task/grid.hpp"
 
 namespace pgdx::task {
@@ -15,6 +20,22 @@ Regression2d::Regression2d(std::size_t points_per_axis) : side_(points_per_axis)
   train_.x = uniform_grid_2d(side_);
   train_.y.resize(1, train_.x.cols());
   for (std::size_t j = 0; j < train_.x.cols(); ++j) train_.y(0, j) = regression2d_target(train_.x(0, j), train_.x(1, j));
+}
+
+TaskEntry regression2d_entry() {
+  TaskEntry e;
+  e.name = "regression2d";
+  e.keys = {{"points", &TaskOptions::points}};
+  e.resolve_defaults = [](TaskOptions& o) {
+    if (o.points == 0) o.points = 40;
+  };
+  e.validate = [](const TaskOptions& o) {
+    if (o.points < 4) throw std::invalid_argument("task.points: must be >= 4");
+  };
+  e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{2, 1}; };
+  e.training_size = [](const TaskOptions& o) { return o.points * o.points; };
+  e.make = [](const TaskOptions& o, std::uint64_t) { return std::make_unique<Regression2d>(o.points); };
+  return e;
 }
 
 }  // namespace pgdx::task

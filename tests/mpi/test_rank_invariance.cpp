@@ -8,7 +8,7 @@
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/make_optimizer.hpp"
-#include "pgdx/run/diagnostics.hpp"
+#include "pgdx/diag/stock_diagnostics.hpp"
 #include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/problem/output_minus_target.hpp"
 #include "pgdx/run/trainer.hpp"
@@ -19,7 +19,7 @@ using namespace pgdx;
 
 namespace {
 
-class CollectingSink final : public run::RecordSink {
+class CollectingSink final : public run::Recorder {
  public:
   void on_record(const Record& r) override { records.push_back(r); }
   std::vector<Record> records;
@@ -34,11 +34,11 @@ RunResult train(const io::RunConfig& config, const parallel::Comm& comm) {
   const auto task = task::make_task(config.task, config.run.seed);
   model::Mlp model(config.model, config.run.seed);
   problem::OutputMinusTarget residual(model);
-  run::Trainer trainer(config, residual, *task, comm);
-  trainer.add_diagnostic(std::make_unique<run::WeightDiagnostic>());
-  trainer.add_diagnostic(std::make_unique<run::SpectralErrorDiagnostic>(task->train().size()));
+  run::Trainer trainer(io::trainer_options(config), residual, *task, comm);
+  trainer.add_diagnostic(std::make_unique<diag::WeightDiagnostic>());
+  trainer.add_diagnostic(std::make_unique<diag::SpectralErrorDiagnostic>(task->train().size()));
   CollectingSink sink;
-  trainer.add_sink(sink);
+  trainer.add_recorder(sink);
   trainer.run();
   return {sink.records, model.params()};
 }
@@ -90,7 +90,10 @@ TEST_CASE("sharded residual, Gram matrix and J^T z equal the single-rank values"
   std::vector<double> e_dist, e_alone, g_dist, g_alone;
   distributed.residual(e_dist);
   alone.residual(e_alone);
-  CHECK(e_dist == e_alone);  // gathered rows are computed by the same per-sample arithmetic
+  // Gathered rows are computed per sample, but by a BLAS product over each rank's columns: OpenBLAS's
+  // AVX-512 small-matrix kernels round a 1-row product differently for different column counts
+  // (measured: ulp-level differences here), so the rows agree to round-off, not bit for bit.
+  CHECK(test::relative_difference(e_dist, e_alone) < 1e-14);
   parallel::DistMatrix k_dist, k_alone;
   distributed.gram(k_dist);
   alone.gram(k_alone);

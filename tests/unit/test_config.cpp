@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "pgdx/io/run_config.hpp"
+#include "pgdx/task/task_registry.hpp"
 #include "pgdx/util/errors.hpp"
 
 using namespace pgdx;
@@ -53,8 +54,8 @@ TEST_CASE("a valid config parses with its values and derived run name", "[config
   CHECK(c.task.points == 20);
   CHECK(c.model.layers == std::vector<std::size_t>{1, 8, 1});
   CHECK(c.reduction == loss::Reduction::mean);
-  CHECK(c.optimizer.method == optim::Method::lm);
-  CHECK(c.optimizer.mu == 0.1);
+  CHECK(c.phases.front().optimizer.method == optim::Method::lm);
+  CHECK(c.phases.front().optimizer.mu == 0.1);
   CHECK(c.run.name == "fig_lm_mu0.1_seed3");
   CHECK(c.effective_toml.find("mu = 0.1") != std::string::npos);
 }
@@ -63,8 +64,8 @@ TEST_CASE("command-line overrides (--set) replace values, create keys and are va
   const auto c = io::parse_run_config(kValid, "job.toml",
                                       {"optimizer.name=gn", "optimizer.gn_cutoff=1e-8", "run.name=custom",
                                        "model.layers=[1,4,4,1]"});
-  CHECK(c.optimizer.method == optim::Method::gn);
-  CHECK(c.optimizer.gn_cutoff == 1e-8);
+  CHECK(c.phases.front().optimizer.method == optim::Method::gn);
+  CHECK(c.phases.front().optimizer.gn_cutoff == 1e-8);
   CHECK(c.run.name == "custom");
   CHECK(c.model.layers.size() == 4);
   CHECK(c.effective_toml.find("gn_cutoff = 1e-08") != std::string::npos);
@@ -181,7 +182,7 @@ TEST_CASE("PINN and 2-D regression keys are checked", "[config]") {
   no_points.erase(no_points.find("points = 20\n"), std::string("points = 20\n").size());
   const auto c = io::parse_run_config(no_points, "job.toml", {"task.name=regression2d", "model.layers=[2,8,1]"});
   CHECK(c.task.points == 40);  // the 2-D default grid, 40 × 40
-  CHECK(task::training_set_size(c.task) == 1600);
+  CHECK(task::find_task(c.task.name).training_size(c.task) == 1600);
 }
 
 TEST_CASE("[[phase]] tables chain optimizers and are checked key by key", "[config]") {

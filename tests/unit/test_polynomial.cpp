@@ -7,8 +7,8 @@
 #include <complex>
 
 #include "pgdx/model/committee.hpp"
-#include "pgdx/model/make_model.hpp"
-#include "pgdx/run/diagnostics.hpp"
+#include "pgdx/model/model_registry.hpp"
+#include "pgdx/diag/stock_diagnostics.hpp"
 #include "pgdx/task/polynomial_teacher.hpp"
 #include "test_support.hpp"
 
@@ -201,15 +201,15 @@ TEST_CASE("subspace spectrum: e_k = (1/m)|DFT_k(y - g)| along each ray, by hand"
   model::Committee m(o, 4);
   Rng rng(5, Stream::test);
   perturb(m, rng, 0.5);
-  run::SubspaceSpectrumDiagnostic diagnostic(m, t.subspace_rays());
-  std::vector<run::Axis> axes;
+  diag::SubspaceSpectrumDiagnostic diagnostic(m, t.subspace_rays());
+  std::vector<diag::Axis> axes;
   diagnostic.axes(axes);
   REQUIRE(axes.size() == 1);
   CHECK(axes[0].path == "/subspace/modes");
   CHECK(axes[0].values.size() == 9);
   const std::vector<double> none;
   Record record;
-  diagnostic.measure(run::Evaluation{0, none, none, none}, record);
+  diagnostic.measure(diag::Evaluation{0, none, none, none}, record);
   REQUIRE(record.rows.size() == 2);
   double worst = 0.0;
   for (std::size_t r = 0; r < 2; ++r) {

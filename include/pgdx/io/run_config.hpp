@@ -11,6 +11,7 @@
 #include "pgdx/model/mlp_options.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
 #include "pgdx/problem/problem_options.hpp"
+#include "pgdx/run/trainer_options.hpp"
 #include "pgdx/task/task.hpp"
 
 namespace pgdx::io {
@@ -30,13 +31,6 @@ struct RunOptions {
   void validate() const;
 };
 
-// One stretch of a run with one optimizer (`[[phase]]` tables; a run without them is one phase).
-// Each phase starts its optimizer afresh (zero moments, damping schedule and counters at 0).
-struct RunPhase {
-  long steps = 0;
-  optim::OptimizerOptions optimizer;
-};
-
 struct RunConfig {
   std::string file;                    // path given on the command line
   std::vector<std::string> overrides;  // the --set arguments as given
@@ -48,9 +42,11 @@ struct RunConfig {
   double residual_scale = 1.0;  // loss.residual_scale γ: e = γ (f − y)
   loss::LossKind loss_kind = loss::LossKind::squared;  // loss.kind: mse | cross_entropy
   problem::ProblemOptions problem;    // how K is formed and laid out, for the whole run
-  optim::OptimizerOptions optimizer;  // the first phase's (what a single-optimizer run uses)
-  std::vector<RunPhase> phases;       // ≥ 1; their steps add up to run.steps
+  std::vector<run::Phase> phases;     // ≥ 1 (a run without [[phase]] tables is one); steps add up to run.steps
 };
+
+// What the training loop needs of a config (run/trainer_options.hpp).
+run::TrainerOptions trainer_options(const RunConfig& config);
 
 // The phases' optimizer names joined by `separator` ("lm", or "lm_then_adamw").
 std::string phase_methods(const RunConfig& config, const std::string& separator);

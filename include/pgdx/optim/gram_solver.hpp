@@ -15,6 +15,8 @@ struct DampedSolution {
   double mu_used = 0.0;    // μ after any raises (sum scale)
   int fallbacks = 0;       // Cholesky failures
   bool eigen_fallback = false;
+  double factor_seconds = 0.0;  // Cholesky (all attempts) or eigen-decomposition
+  double solve_seconds = 0.0;   // triangular solves or eigenvector products
 };
 
 struct ProjectedSolution {
@@ -22,6 +24,8 @@ struct ProjectedSolution {
   std::vector<double> k_z; // K z = projection of e onto the kept eigenvectors
   int kept = 0;
   double lambda_max = 0.0;
+  double factor_seconds = 0.0;  // eigen-decomposition
+  double solve_seconds = 0.0;   // eigenvector products
 };
 
 class GramSolver {

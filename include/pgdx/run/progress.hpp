@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cstdio>
 
-#include "pgdx/run/recording.hpp"
+#include "pgdx/run/recorder.hpp"
 
 namespace pgdx::run {
 
-class ProgressPrinter final : public RecordSink {
+class ProgressPrinter final : public Recorder {
  public:
   // Prints at most every `every` steps (0: about 20 lines per run), always the first and last.
   ProgressPrinter(long total_steps, long every, std::FILE* out = stdout);

@@ -1,11 +1,12 @@
-#include "pgdx/run/checkpoint.hpp"
+#include "pgdx/io/checkpoint_file.hpp"
 
 #include <cstring>
 #include <stdexcept>
 
+#include "pgdx/run/grokking.hpp"
 #include "pgdx/util/errors.hpp"
 
-namespace pgdx::run {
+namespace pgdx::io {
 namespace {
 
 // uint64 words (RNG state, indices) stored as int64 bit patterns: exact.
@@ -17,7 +18,7 @@ std::vector<std::int64_t> as_int64(const std::uint64_t* words, std::size_t n) {
 
 }  // namespace
 
-void write_checkpoint(io::H5File& f, const Checkpoint& c) {
+void write_checkpoint(H5File& f, const run::Checkpoint& c) {
   f.remove("/checkpoint");
   f.write("/checkpoint/step", std::vector<std::int64_t>{c.step}, {1});
   f.write("/checkpoint/elapsed_seconds", std::vector<double>{c.elapsed_seconds}, {1});
@@ -28,15 +29,16 @@ void write_checkpoint(io::H5File& f, const Checkpoint& c) {
   f.write("/checkpoint/epoch_position", std::vector<std::int64_t>{static_cast<std::int64_t>(c.epoch_position)}, {1});
   for (const auto& [name, values] : c.optimizer) f.write("/checkpoint/optimizer/" + name, values, {values.size()});
   if (c.optimizer.empty()) f.write("/checkpoint/optimizer/none", std::vector<double>{}, {0});
+  if (!c.grokking.empty()) f.write("/checkpoint/grokking", c.grokking, {c.grokking.size()});
   f.flush();
 }
 
-bool has_checkpoint(const io::H5File& f) { return f.exists("/checkpoint/step"); }
+bool has_checkpoint(const H5File& f) { return f.exists("/checkpoint/step"); }
 
-Checkpoint read_checkpoint(const io::H5File& f) {
+run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) {
   if (!has_checkpoint(f)) throw DataError(f.path(), "no /checkpoint to resume from");
   try {
-    Checkpoint c;
+    run::Checkpoint c;
     c.step = static_cast<long>(f.read_integers("/checkpoint/step").at(0));
     c.elapsed_seconds = f.read_reals("/checkpoint/elapsed_seconds").at(0);
     c.params = f.read_reals("/checkpoint/params");
@@ -47,6 +49,17 @@ Checkpoint read_checkpoint(const io::H5File& f) {
     c.epoch_position = static_cast<std::size_t>(f.read_integers("/checkpoint/epoch_position").at(0));
     for (const std::string& name : f.list("/checkpoint/optimizer"))
       if (name != "none") c.optimizer.emplace_back(name, f.read_reals("/checkpoint/optimizer/" + name));
+    if (f.exists("/checkpoint/grokking")) {
+      c.grokking = f.read_integers("/checkpoint/grokking");
+    } else if (f.exists("/history/train_acc") && f.exists("/history/test_acc")) {
+      // Written before the tracker's state was checkpointed: replay the history up to the checkpoint.
+      run::GrokkingTracker tracker(run::kTrainFitAccuracy, grokking_test_accuracy);
+      const auto steps = f.read_integers("/history/step");
+      const auto train = f.read_reals("/history/train_acc"), test = f.read_reals("/history/test_acc");
+      for (std::size_t i = 0; i < steps.size() && i < train.size() && i < test.size(); ++i)
+        if (steps[i] <= c.step) tracker.observe(steps[i], train[i], test[i]);
+      c.grokking = tracker.state();
+    }
     return c;
   } catch (const DataError&) {
     throw;
@@ -55,4 +68,4 @@ Checkpoint read_checkpoint(const io::H5File& f) {
   }
 }
 
-}  // namespace pgdx::run
+}  // namespace pgdx::io

@@ -11,7 +11,7 @@
 
 #include "pgdx/io/run_config.hpp"
 
-namespace pgdx::run {
+namespace pgdx::app {
 
 struct Plan {
   int ranks = 1;
@@ -31,4 +31,4 @@ std::ostream& operator<<(std::ostream& os, const Plan& plan);
 // Memory this node can give the run (MemAvailable, or a smaller cgroup limit), in bytes.
 double available_memory_bytes();
 
-}  // namespace pgdx::run
+}  // namespace pgdx::app

@@ -1,13 +1,14 @@
 #pragma once
-// Observers of the training loop. Diagnostics add measurements to a Record; sinks consume
-// finished Records (HDF5 file, progress line). The loop does not grow an `if` per diagnostic.
+// A diagnostic adds measurements of the current state to a Record when a step is recorded; the
+// trainer runs every diagnostic it was given (run/trainer.hpp), so the loop does not grow an `if`
+// per measurement. Recorders (run/recorder.hpp) then consume the finished Record.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "pgdx/util/record.hpp"
 
-namespace pgdx::run {
+namespace pgdx::diag {
 
 // What a diagnostic may look at when a step is recorded. Identical on every rank.
 struct Evaluation {
@@ -31,10 +32,4 @@ class Diagnostic {
   virtual void axes(std::vector<Axis>& /*out*/) const {}
 };
 
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  virtual void on_record(const Record& record) = 0;
-};
-
-}  // namespace pgdx::run
+}  // namespace pgdx::diag

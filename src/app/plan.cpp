@@ -1,4 +1,6 @@
-#include "pgdx/run/plan.hpp"
+#include "plan.hpp"
+
+#include "pgdx/model/model_registry.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -8,7 +10,7 @@
 
 #include "pgdx/task/task.hpp"
 
-namespace pgdx::run {
+namespace pgdx::app {
 namespace {
 
 constexpr double kDouble = 8.0;
@@ -41,6 +43,7 @@ std::string duration(double s) {
 }  // namespace
 
 Plan make_plan(const io::RunConfig& c, int ranks) {
+  const optim::OptimizerOptions& first = c.phases.front().optimizer;  // the first phase's system
   Plan plan;
   plan.ranks = ranks;
   const auto task = task::make_task(c.task, c.run.seed);
@@ -49,17 +52,14 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.test_samples = task->test() ? task->test()->size() : 0;
   plan.batch = c.run.batch_size == 0 ? plan.train_samples : std::min(c.run.batch_size, plan.train_samples);
   plan.outputs = layers.back();
-  if (c.model.kind == model::ModelKind::committee)
-    plan.params = layers[0] * layers[1];  // the readout is frozen
-  else
-    for (std::size_t l = 0; l + 1 < layers.size(); ++l)
-      plan.params += layers[l] * layers[l + 1] + (c.model.bias ? layers[l + 1] : 0);
+  const model::ModelEntry& model = model::find_model(c.model.kind);
+  plan.params = model.parameter_count(c.model);
   plan.residual_rows = plan.batch * plan.outputs;
-  plan.second_order = c.optimizer.method == optim::Method::lm || c.optimizer.method == optim::Method::gn ||
-                      c.optimizer.method == optim::Method::ggn;
-  // Every MLP's f − y has the structure; a PDE residual does not (loss/residual_operator.hpp).
-  plan.structured = c.problem.gram != problem::GramMode::explicit_rows &&
-                    task::residual_kind(c.task) == task::ResidualKind::output_minus_target;
+  plan.second_order = first.method == optim::Method::lm || first.method == optim::Method::gn ||
+                      first.method == optim::Method::ggn;
+  // The model's f − y may have the structure; a PDE residual does not (problem/residual_operator.hpp).
+  plan.structured = c.problem.gram != problem::GramMode::explicit_rows && model.capabilities(c.model).structured_gram &&
+                    task->residual_kind() == task::ResidualKind::output_minus_target;
   plan.distributed_gram =
       ranks > 1 && static_cast<long>(plan.residual_rows) >= c.problem.gram_distributed_min_rows;
 
@@ -80,7 +80,7 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   double flops_gram = 0.0, seconds_solve = 0.0;
   if (plan.second_order) {
     const double k_local = N * N / (plan.distributed_gram ? P : 1.0);
-    const double copies = c.optimizer.method == optim::Method::lm ? 2.0 : 3.0;  // K + factor (+ eigenvectors)
+    const double copies = first.method == optim::Method::lm ? 2.0 : 3.0;  // K + factor (+ eigenvectors)
     bytes += kDouble * copies * k_local;
     if (plan.structured) {
       double factors = 0.0;
@@ -93,7 +93,7 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
       flops_gram = N * (N + 1) * p;
     }
     const double n3 = N * N * N;
-    seconds_solve = c.optimizer.method == optim::Method::lm ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0)
+    seconds_solve = first.method == optim::Method::lm ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0)
                                                             : 10.0 * n3 / 3.0 / kEigenRate;
   }
   plan.bytes_per_rank = bytes;
@@ -140,4 +140,4 @@ double available_memory_bytes() {
   return available;
 }
 
-}  // namespace pgdx::run
+}  // namespace pgdx::app

@@ -6,12 +6,11 @@
 
 #include "pgdx/diag/fft_spectrum.hpp"
 #include "pgdx/diag/fft_spectrum_2d.hpp"
-#include "pgdx/io/run_config.hpp"
 #include "pgdx/model/model.hpp"
-#include "pgdx/run/recording.hpp"
+#include "pgdx/diag/diagnostic.hpp"
 #include "pgdx/task/task.hpp"
 
-namespace pgdx::run {
+namespace pgdx::diag {
 
 // weight_norm = ‖θ‖₂, dist_from_init = ‖θ − θ₀‖₂/‖θ₀‖₂.
 class WeightDiagnostic final : public Diagnostic {
@@ -28,7 +27,7 @@ class SpectralErrorDiagnostic final : public Diagnostic {
   void axes(std::vector<Axis>& out) const override;
 
  private:
-  diag::FftSpectrum fft_;
+  FftSpectrum fft_;
   std::vector<double> r_, e_;
 };
 
@@ -43,7 +42,7 @@ class Spectrum2dDiagnostic final : public Diagnostic {
   void axes(std::vector<Axis>& out) const override;
 
  private:
-  diag::FftSpectrum2d fft_;
+  FftSpectrum2d fft_;
   long full_every_, last_step_;
   std::vector<double> r_, e_, shells_;
 };
@@ -72,13 +71,18 @@ class SubspaceSpectrumDiagnostic final : public Diagnostic {
  private:
   model::Model& model_;
   const std::vector<task::SubspaceRay>& rays_;
-  diag::FftSpectrum fft_;
+  FftSpectrum fft_;
   linalg::Matrix g_;
   std::vector<double> r_, e_;
 };
 
+struct DiagnosticOptions {
+  long full_spectrum_every = 100;  // 2-D grids: the whole spectrum every this many steps (run.full_spectrum_every)
+  long last_step = 0;              // the run's last step (always gets the whole spectrum)
+};
+
 // The diagnostics every run of this task records.
 std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task, model::Model& model,
-                                                         const io::RunConfig& config);
+                                                         const DiagnosticOptions& options);
 
-}  // namespace pgdx::run
+}  // namespace pgdx::diag

@@ -1,11 +1,11 @@
-#include "pgdx/run/diagnostics.hpp"
+#include "pgdx/diag/stock_diagnostics.hpp"
 
 #include <cmath>
 #include <numeric>
 
 #include "pgdx/diag/weights.hpp"
 
-namespace pgdx::run {
+namespace pgdx::diag {
 
 namespace {
 std::vector<std::int64_t> count_from_zero(std::size_t n) {
@@ -21,8 +21,8 @@ void negate(const std::vector<double>& e, std::vector<double>& r) {
 }  // namespace
 
 void WeightDiagnostic::measure(const Evaluation& state, Record& record) {
-  record.reals.emplace_back("weight_norm", diag::weight_norm(state.theta));
-  record.reals.emplace_back("dist_from_init", diag::relative_distance(state.theta, state.theta0));
+  record.reals.emplace_back("weight_norm", weight_norm(state.theta));
+  record.reals.emplace_back("dist_from_init", relative_distance(state.theta, state.theta0));
 }
 
 void SpectralErrorDiagnostic::measure(const Evaluation& state, Record& record) {
@@ -77,14 +77,14 @@ void SubspaceSpectrumDiagnostic::axes(std::vector<Axis>& out) const {
 }
 
 std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task, model::Model& model,
-                                                         const io::RunConfig& config) {
+                                                         const DiagnosticOptions& options) {
   std::vector<std::unique_ptr<Diagnostic>> out;
   out.push_back(std::make_unique<WeightDiagnostic>());
   const std::vector<std::size_t> grid = task.train_grid_shape();
   if (grid.size() == 1) out.push_back(std::make_unique<SpectralErrorDiagnostic>(grid[0]));
   if (grid.size() == 2)
-    out.push_back(std::make_unique<Spectrum2dDiagnostic>(grid[0], grid[1], config.run.full_spectrum_every,
-                                                         config.run.steps));
+    out.push_back(std::make_unique<Spectrum2dDiagnostic>(grid[0], grid[1], options.full_spectrum_every,
+                                                         options.last_step));
   if (const task::Dataset* reference = task.reference_solution())
     out.push_back(std::make_unique<SolutionErrorDiagnostic>(model, *reference));
   if (!task.subspace_rays().empty())
@@ -92,4 +92,4 @@ std::vector<std::unique_ptr<Diagnostic>> make_diagnostics(const task::Task& task
   return out;
 }
 
-}  // namespace pgdx::run
+}  // namespace pgdx::diag

@@ -1,0 +1,27 @@
+#pragma once
+// How a run ended, with the numbers a run file's final attributes and the summary line carry.
+#include <string>
+
+#include "pgdx/run/grokking.hpp"
+
+namespace pgdx::run {
+
+enum class RunStatus { completed, diverged, interrupted };
+
+std::string to_string(RunStatus status);
+
+struct RunSummary {
+  RunStatus status = RunStatus::completed;
+  std::string message;
+  long steps = 0;
+  double final_train_loss = 0.0;
+  double final_test_loss = 0.0;
+  double wall_seconds = 0.0;
+  // Where the last recorded LM/GN step solved: 1 parameter space, 0 sample space, −1 no system.
+  int solve_space = -1;
+  bool classification = false;
+  GrokkingMetrics grokking;  // classification runs: from the whole history (a resumed run's too)
+  double final_train_accuracy = 0.0, final_test_accuracy = 0.0;
+};
+
+}  // namespace pgdx::run

@@ -1,0 +1,27 @@
+#pragma once
+// The task.* keys of a run. One struct holds every task's fields, but each task reads only the
+// keys its registry entry declares (task_registry.hpp): a key of another task is an error.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace pgdx::task {
+
+struct TaskOptions {
+  std::string name = "regression1d";
+  std::size_t points = 0;            // regression1d: grid size n (100); regression2d: points per axis (40)
+  std::size_t train_per_class = 100; // mnist: training digits per class (the rest is the test set)
+  std::string data_dir = "data/mnist";  // mnist: the digit files (scripts/fetch_mnist.sh)
+  std::vector<std::size_t> frequency = {1, 1};  // pinn_poisson: (n, m) of u = sin(nπx) sin(mπy)
+  std::size_t interior_points = 640;  // pinn_poisson: collocation points, uniform in (0,1)²
+  std::size_t boundary_points = 40;   // pinn_poisson: a quarter on each edge, uniform along it
+  std::size_t solution_grid = 50;     // pinn_poisson: the L² error's grid is this many points per axis
+  std::size_t modulus = 23;           // modular_mlp: P of a + b mod P
+  double train_fraction = 0.9;        // modular_mlp: share of the P² pairs in the training set
+  std::size_t input_dim = 100;        // polynomial_teacher: D
+  std::size_t train_points = 450;     // polynomial_teacher: training inputs
+  std::size_t test_points = 1000;     // polynomial_teacher: test inputs
+  std::size_t subspace_points = 128;  // polynomial_teacher: m points c_j = j/(m−1) on each subspace ray
+};
+
+}  // namespace pgdx::task

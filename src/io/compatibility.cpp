@@ -1,0 +1,67 @@
+#include "pgdx/io/compatibility.hpp"
+
+#include <string>
+
+#include "pgdx/model/model_registry.hpp"
+#include "pgdx/task/task_registry.hpp"
+#include "pgdx/util/errors.hpp"
+
+namespace pgdx::io {
+namespace {
+
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+// "key: advice" from a capability's reason.
+[[noreturn]] void fail_with(const RunConfig& c, const std::string& reason, const std::string& context) {
+  const auto colon = reason.find(": ");
+  throw ConfigError(c.file, reason.substr(0, colon), context + ": " + reason.substr(colon + 2));
+}
+
+}  // namespace
+
+void check_compatibility(const RunConfig& c) {
+  const task::TaskEntry& task = task::find_task(c.task.name);
+  const model::ModelCapabilities model = model::find_model(c.model.kind).capabilities(c.model);
+  const bool output_residual = task.residual_kind == task::ResidualKind::output_minus_target;
+  auto fail = [&](const std::string& key, const std::string& problem) { throw ConfigError(c.file, key, problem); };
+
+  const auto [inputs, outputs] = task.dimensions(c.task);
+  if (c.model.layers.front() != inputs || c.model.layers.back() != outputs)
+    fail("model.layers", "task " + task.name + " needs " + plural(inputs, "input") + " and " + plural(outputs, "output"));
+  if (task.residual_kind == task::ResidualKind::laplacian && !model.input_derivatives)
+    fail_with(c, model.why_no_input_derivatives, "task " + task.name + " takes second derivatives of the model");
+  if (c.residual_scale != 1.0 && !output_residual)
+    fail("loss.residual_scale", "applies to f - y residuals, not to task " + task.name);
+
+  if (c.loss_kind == loss::LossKind::cross_entropy) {
+    if (!task.classification)
+      fail("loss.kind", "cross_entropy needs one-hot class targets: task " + task.name + " has none");
+    if (c.reduction == loss::Reduction::elementwise_mean)
+      fail("loss.reduction", "cross_entropy takes sum or mean (a batch mean over samples)");
+    if (c.residual_scale != 1.0) fail("loss.residual_scale", "must be 1 with cross_entropy");
+  }
+  for (const run::Phase& phase : c.phases) {
+    const optim::Method method = phase.optimizer.method;
+    const bool least_squares = method == optim::Method::lm || method == optim::Method::gn;
+    if (c.loss_kind == loss::LossKind::cross_entropy && least_squares)
+      fail("optimizer.name",
+           optim::to_string(method) + " solves least-squares problems; with loss.kind = cross_entropy use ggn");
+    if (method == optim::Method::ggn && !output_residual)
+      fail("optimizer.name", "ggn needs a loss of the model outputs (task " + task.name + " has a PDE residual)");
+    if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&
+        !(model.parameter_gram && output_residual))
+      fail("optimizer.solve_space",
+           "\"parameter\" needs a one-hidden-layer model with an f - y residual (JᵀJ without J); use auto or sample");
+  }
+  if (c.problem.gram == problem::GramMode::structured) {
+    if (!output_residual)
+      fail("optimizer.gram", "task " + task.name +
+                                 " has a PDE residual, whose Gram matrix has no layer structure: use explicit or auto");
+    if (!model.structured_gram) fail_with(c, model.why_no_structured_gram, "this model has no structured Gram matrix");
+  }
+  const std::size_t train_size = task.training_size(c.task);
+  if (c.run.batch_size > train_size)
+    fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");
+}
+
+}  // namespace pgdx::io

@@ -1,12 +1,44 @@
 """postprocess.fig3_spectral and the `python -m postprocess` command line."""
 
+import h5py
 import matplotlib.colors
+import numpy as np
 import pytest
 
 from conftest import make_run_file, PNG_MAGIC, assert_one_line_failure, cli
 from postprocess import fig3_spectral
 from postprocess.runs import RunFileError, load_runs
 
+
+def assert_panel_draws(ax, path):
+    """The panel's ten mode curves are /spectral/fft_error's columns k = 0…9 over /spectral/step, and
+    its dashed line /history/train_loss over /history/step, read from `path` as stored."""
+    lines = ax.get_lines()
+    assert len(lines) == 11, [line.get_label() for line in lines]
+    with h5py.File(path, "r") as f:
+        modes, errors = f["spectral/modes"][()], f["spectral/fft_error"][()]
+        for k, line in enumerate(lines[:10]):
+            np.testing.assert_array_equal(line.get_xdata(), f["spectral/step"][()], err_msg=f"{path} k={k}")
+            np.testing.assert_array_equal(line.get_ydata(), errors[:, np.flatnonzero(modes == k)[0]],
+                                          err_msg=f"{path} k={k}")
+        np.testing.assert_array_equal(lines[10].get_xdata(), f["history/step"][()], err_msg=f"{path} loss")
+        np.testing.assert_array_equal(lines[10].get_ydata(), f["history/train_loss"][()], err_msg=f"{path} loss")
+
+
+def test_each_panel_plots_its_own_runs_numbers(demo_like_dir):
+    files = {"SGD": "sgd.h5", "LM μ=0.5": "lm05.h5", "LM μ=0.1": "lm01.h5", "GN (ε=1e-06·λmax)": "gn.h5"}
+    # The fixture's runs differ only in their attributes; scaled apart, a panel drawing another
+    # run's numbers (or another mode's column) cannot match by coincidence.
+    for factor, name in enumerate(files.values(), start=2):
+        with h5py.File(demo_like_dir / name, "a") as f:
+            f["spectral/fft_error"][...] = f["spectral/fft_error"][()] * factor
+            f["history/train_loss"][...] = f["history/train_loss"][()] * factor
+            f.attrs["final_train_loss"] = f["history/train_loss"][-1]
+    fig, titles = fig3_spectral.figure(load_runs(demo_like_dir))
+    assert titles == list(files)
+    for ax, title in zip(fig.axes, titles):
+        assert ax.get_title() == title
+        assert_panel_draws(ax, demo_like_dir / files[title])
 
 
 def test_panels_are_ordered_and_titled_like_the_paper(demo_like_dir):
@@ -110,3 +142,11 @@ def test_cli_unknown_figure_is_a_usage_error(tmp_path):
 def test_draws_real_pgdx_runs(pgdx_runs, tmp_path):
     titles = fig3_spectral.draw(pgdx_runs, tmp_path / "real.png")
     assert titles == ["SGD", "LM μ=0.1"]
+    fig, _ = fig3_spectral.figure(load_runs(pgdx_runs))
+    by_optimizer = {}
+    for path in pgdx_runs.glob("*.h5"):
+        with h5py.File(path, "r") as f:
+            by_optimizer[f.attrs["optimizer"]] = path
+    assert set(by_optimizer) == {"sgd", "lm"}
+    for ax, optimizer in zip(fig.axes, ["sgd", "lm"]):
+        assert_panel_draws(ax, by_optimizer[optimizer])

@@ -4,33 +4,30 @@
 
 #include <cmath>
 #include <stdexcept>
-#include <utility>
+#include <string>
 
 namespace pgdx::diag {
 
 FftSpectrum::FftSpectrum(std::size_t n) : n_(n) {
   if (n == 0) throw std::invalid_argument("FftSpectrum: empty grid");
-  in_ = fftw_alloc_real(n);
-  out_ = fftw_alloc_complex(n / 2 + 1);
+  const auto failed = [n] {
+    return std::runtime_error("FFTW: could not create an r2c plan of size " + std::to_string(n));
+  };
+  // Each resource is owned as soon as it exists, so a throw below frees what came before.
+  in_.reset(fftw_alloc_real(n));
+  out_.reset(fftw_alloc_complex(n / 2 + 1));
+  if (!in_ || !out_) throw failed();
   // FFTW_ESTIMATE: the plan (and so the round-off) must not depend on timing measurements.
-  plan_ = fftw_plan_dft_r2c_1d(static_cast<int>(n), in_, static_cast<fftw_complex*>(out_), FFTW_ESTIMATE);
-  if (!in_ || !out_ || !plan_) throw std::runtime_error("FFTW: could not create an r2c plan of size " + std::to_string(n));
-}
-
-FftSpectrum::FftSpectrum(FftSpectrum&& other) noexcept
-    : n_(other.n_), in_(std::exchange(other.in_, nullptr)), out_(std::exchange(other.out_, nullptr)),
-      plan_(std::exchange(other.plan_, nullptr)) {}
-
-FftSpectrum::~FftSpectrum() {
-  if (plan_) fftw_destroy_plan(static_cast<fftw_plan>(plan_));
-  if (out_) fftw_free(out_);
-  if (in_) fftw_free(in_);
+  plan_.reset(fftw_plan_dft_r2c_1d(static_cast<int>(n), in_.get(), static_cast<fftw_complex*>(out_.get()),
+                                   FFTW_ESTIMATE));
+  if (!plan_) throw failed();
 }
 
 void FftSpectrum::mode_errors(const double* r, std::vector<double>& e) {
-  for (std::size_t j = 0; j < n_; ++j) in_[j] = r[j];
-  fftw_execute(static_cast<fftw_plan>(plan_));
-  const auto* out = static_cast<const fftw_complex*>(out_);
+  double* in = in_.get();
+  for (std::size_t j = 0; j < n_; ++j) in[j] = r[j];
+  fftw_execute(static_cast<fftw_plan>(plan_.get()));
+  const auto* out = static_cast<const fftw_complex*>(out_.get());
   e.resize(num_modes());
   for (std::size_t k = 0; k < e.size(); ++k) e[k] = std::hypot(out[k][0], out[k][1]) / static_cast<double>(n_);
 }

@@ -20,26 +20,24 @@ FftSpectrum2d::FftSpectrum2d(std::size_t nx, std::size_t ny) : nx_(nx), ny_(ny) 
       if (m >= shell_size_.size()) shell_size_.resize(m + 1, 0);
       ++shell_size_[m];
     }
-  in_ = fftw_alloc_real(nx * ny);
-  out_ = fftw_alloc_complex(nx * (ny / 2 + 1));
+  const auto failed = [nx, ny] {
+    return std::runtime_error("FFTW: could not create a 2-D r2c plan of size " + std::to_string(nx) + " x " +
+                              std::to_string(ny));
+  };
+  // Each resource is owned as soon as it exists, so a throw below frees what came before.
+  in_.reset(fftw_alloc_real(nx * ny));
+  out_.reset(fftw_alloc_complex(nx * (ny / 2 + 1)));
+  if (!in_ || !out_) throw failed();
   // FFTW_ESTIMATE: the plan (and so the round-off) must not depend on timing measurements.
-  plan_ = fftw_plan_dft_r2c_2d(static_cast<int>(nx), static_cast<int>(ny), in_, static_cast<fftw_complex*>(out_),
-                               FFTW_ESTIMATE);
-  if (!in_ || !out_ || !plan_)
-    throw std::runtime_error("FFTW: could not create a 2-D r2c plan of size " + std::to_string(nx) + " x " +
-                             std::to_string(ny));
-}
-
-FftSpectrum2d::~FftSpectrum2d() {
-  if (plan_) fftw_destroy_plan(static_cast<fftw_plan>(plan_));
-  if (out_) fftw_free(out_);
-  if (in_) fftw_free(in_);
+  plan_.reset(fftw_plan_dft_r2c_2d(static_cast<int>(nx), static_cast<int>(ny), in_.get(),
+                                   static_cast<fftw_complex*>(out_.get()), FFTW_ESTIMATE));
+  if (!plan_) throw failed();
 }
 
 void FftSpectrum2d::spectrum(const double* r, std::vector<double>& e) {
-  std::copy(r, r + nx_ * ny_, in_);
-  fftw_execute(static_cast<fftw_plan>(plan_));
-  const auto* out = static_cast<const fftw_complex*>(out_);
+  std::copy(r, r + nx_ * ny_, in_.get());
+  fftw_execute(static_cast<fftw_plan>(plan_.get()));
+  const auto* out = static_cast<const fftw_complex*>(out_.get());
   const std::size_t half = ny_ / 2 + 1;
   const double scale = 1.0 / static_cast<double>(nx_ * ny_);
   e.resize(nx_ * ny_);

@@ -1,6 +1,7 @@
 """The pgdx executable as a user meets it: bad input, exit codes, the run file, rank counts."""
 import re
 import subprocess
+import tomllib
 
 import h5py
 import numpy as np
@@ -25,6 +26,20 @@ def assert_one_line_error(result, *fragments):
         assert fragment in lines[0], lines[0]
 
 
+def line_number(text, line):
+    """1-based number of the only line of `text` that is `line` (surrounding blanks aside)."""
+    numbers = [i for i, candidate in enumerate(text.splitlines(), 1) if candidate.strip() == line]
+    assert len(numbers) == 1, (line, numbers)
+    return numbers[0]
+
+
+def tanh_mlp_1_h_1(params, x, hidden):
+    """f(x) of a 1-hidden-1 tanh MLP from θ in the run file's layout: W₁ (h × 1), b₁, W₂ (1 × h), b₂."""
+    assert params.shape == (3 * hidden + 1,)
+    w1, b1, w2, b2 = np.split(params, [hidden, 2 * hidden, 3 * hidden])
+    return np.tanh(np.outer(x, w1) + b1) @ w2 + b2[0]
+
+
 def assert_nothing_written(out_dir):
     assert list(out_dir.glob("*.h5")) == [] and list(out_dir.glob("*.partial")) == []
 
@@ -35,17 +50,22 @@ def assert_nothing_written(out_dir):
         (("[optimizer]", "[optimizer]\nlearning_rate = 0.1"), ["job.toml", "optimizer.learning_rate", "unknown key"]),
         (("steps = 2000", 'steps = "many"'), ["job.toml", "run.steps", "expected an integer"]),
         (("lr = 1e-2", "lr = -1e-2"), ["job.toml", "optimizer.lr", "must be a finite number > 0"]),
-        (("[task]", "[task]\npoints = 1\n[other]"), ["job.toml", "other.name"]),
+        # task's keys pushed under a new [other] table: valid TOML, so pgdx's own validation must
+        # name the first stray key (tables are sorted: 'name' before 'points').
+        (("[task]", "[task]\npoints = 1\n[other]"), ["job.toml", "key 'other.name'", "unknown key"]),
+        # A redefined key is a TOML syntax error: the line must still name the key and the line of
+        # its second definition (found in the edited text, so edits of the job file do not break it).
+        (("[task]", "[task]\npoints = 1"),
+         ["job.toml", lambda text: f"line {line_number(text, 'points = 100')}:", "redefine", "'points'"]),
     ],
-    ids=["unknown-key", "wrong-type", "negative-lr", "duplicate-or-misplaced"],
+    ids=["unknown-key", "wrong-type", "negative-lr", "misplaced-key", "duplicate-key"],
 )
 def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path, out_dir, edit, fragments):
     text = GOOD_CONFIG.replace(*edit, 1)
     assert text != GOOD_CONFIG
     config = write_config(tmp_path, text)
     result = run_pgdx(["train", config, "--out", out_dir])
-    if result.returncode == 2 and "other.name" in fragments:
-        fragments = ["job.toml"]  # TOML itself may reject the redefinition; the line still names the file
+    fragments = [f(text) if callable(f) else f for f in fragments]
     assert_one_line_error(result, *fragments)
     assert_nothing_written(out_dir)
 
@@ -93,9 +113,22 @@ def test_completed_run_file_has_the_documented_layout(out_dir):
         assert list(f["/spectral/step"][:]) == list(steps)
         assert np.all(f["/history/mu"][1:] == 0.1)
         assert np.isnan(f["/history/test_loss"][:]).all()
-        # the recorded loss is the reduction of the residual on the stored data
+        # The recorded loss and spectrum are those of the residual f(x; θ) − y on the stored data,
+        # recomputed here from the stored θ at the first and the last record.
         x, y = f["/data/train_x"][:, 0], f["/data/train_y"][:, 0]
         assert x.shape == (100,) and x[0] == 0.0 and x[-1] == 1.0
+        config = tomllib.loads(a["config"])
+        # What the recomputation assumes; absent keys mean the defaults: s = 1, biases, residual scale 1.
+        assert config["model"]["layers"] == [1, 80, 1] and config["model"]["activation"] == "tanh"
+        assert not {"output_scale", "bias"} & set(config["model"]) and "residual_scale" not in config["loss"]
+        assert config["loss"]["reduction"] == "mean"
+        for params, row in ((f["/init/params"][:], 0), (f["/final/params"][:], -1)):
+            r = tanh_mlp_1_h_1(params, x, hidden=80) - y
+            np.testing.assert_allclose(f["/history/train_loss"][row], 0.5 * np.mean(r ** 2), rtol=1e-12, atol=0)
+            spectrum = np.abs(np.fft.rfft(r)) / r.size
+            # normwise: a tiny mode carries the round-off of the whole residual
+            gap = np.max(np.abs(f["/spectral/fft_error"][row] - spectrum)) / np.max(spectrum)
+            assert gap < 1e-12, (row, gap)
         assert f["/history/dist_from_init"][0] == 0.0
         assert a["final_train_loss"] == f["/history/train_loss"][-1]
 

@@ -2,7 +2,9 @@
 // depths 1–3, with and without biases; the θ layout; the initialisations.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "pgdx/model/mlp.hpp"
 #include "test_support.hpp"
@@ -30,9 +32,48 @@ model::Mlp make_mlp(const Case& c, std::uint64_t seed) {
   return model::Mlp(o, seed);
 }
 
-// ReLU has kinks; keep pre-activations away from 0 so central differences are valid.
-Matrix inputs(std::size_t d, std::size_t n, Rng& rng) {
-  Matrix x = test::random_matrix(d, n, rng);
+// Central differences are valid for ReLU only if no pre-activation crosses 0 between θ − hv and
+// θ + hv. A step moves z by about h·|∂z/∂θ · v|, at most a few tens of h for these nets and a
+// normal v, so a margin of 1000 h keeps every unit on its side of the kink.
+constexpr double kFdStep = 1e-6;
+constexpr double kKinkMargin = 1e-3;
+
+// Smallest |z| over the hidden pre-activations of column j of x (+inf for smooth activations),
+// computed from θ and its documented layout rather than by the forward pass under test.
+double kink_distance(const model::Mlp& m, const Matrix& x, std::size_t j) {
+  if (m.options().activation != model::Activation::relu) return std::numeric_limits<double>::infinity();
+  const auto& t = m.params();
+  const auto& d = m.options().layers;
+  std::vector<double> a(x.col(j), x.col(j) + x.rows()), z;
+  double smallest = std::numeric_limits<double>::infinity();
+  for (std::size_t l = 0; l + 1 < m.num_layers(); ++l) {
+    z.assign(d[l + 1], 0.0);
+    for (std::size_t i = 0; i < d[l + 1]; ++i) {
+      z[i] = m.options().bias ? t[m.bias_offset(l) + i] : 0.0;
+      for (std::size_t k = 0; k < d[l]; ++k) z[i] += t[m.weight_offset(l) + i * d[l] + k] * a[k];
+      smallest = std::min(smallest, std::abs(z[i]));
+    }
+    a.resize(z.size());
+    for (std::size_t i = 0; i < z.size(); ++i) a[i] = std::max(z[i], 0.0);
+  }
+  return smallest;
+}
+
+double kink_distance(const model::Mlp& m, const Matrix& x) {
+  double smallest = std::numeric_limits<double>::infinity();
+  for (std::size_t j = 0; j < x.cols(); ++j) smallest = std::min(smallest, kink_distance(m, x, j));
+  return smallest;
+}
+
+// Normal inputs for m; a column closer than kKinkMargin to a kink is redrawn, so the margin holds
+// for any seed instead of by luck of the current ones.
+Matrix inputs(const model::Mlp& m, std::size_t n, Rng& rng) {
+  Matrix x = test::random_matrix(m.input_dim(), n, rng);
+  for (std::size_t j = 0; j < n; ++j)
+    for (int draws = 1; kink_distance(m, x, j) <= kKinkMargin; ++draws) {
+      REQUIRE(draws < 1000);  // a unit at 0 for every input (its whole input layer dead) is no draw away
+      for (std::size_t i = 0; i < x.rows(); ++i) x(i, j) = rng.normal();
+    }
   return x;
 }
 
@@ -64,14 +105,15 @@ TEST_CASE("mlp jvp matches central differences for every activation and depth", 
   double worst = 0.0;
   for (const Case& c : all_cases()) {
     auto m = make_mlp(c, 5);
-    const Matrix x = inputs(c.layers.front(), 6, rng);
+    const Matrix x = inputs(m, 6, rng);
+    INFO("activation " << model::to_string(c.activation) << ", depth " << c.layers.size() - 1 << ", bias " << c.bias);
+    REQUIRE(kink_distance(m, x) > kKinkMargin);
     const auto v = test::random_vector(m.num_params(), rng);
     Matrix jv;
     m.jvp(x, v, jv);
-    const auto fd = fd_directional(m, x, v, 1e-6);
+    const auto fd = fd_directional(m, x, v, kFdStep);
     const double err = test::relative_difference(jv.storage(), fd);
     worst = std::max(worst, err);
-    INFO("activation " << model::to_string(c.activation) << ", depth " << c.layers.size() - 1 << ", bias " << c.bias);
     CHECK(err < 1e-6);
   }
   WARN("jvp vs central differences: max relative error " << worst);
@@ -81,16 +123,17 @@ TEST_CASE("mlp vjp is the adjoint of jvp and matches finite differences of <r, f
   Rng rng(12, 0);
   for (const Case& c : all_cases()) {
     auto m = make_mlp(c, 6);
-    const Matrix x = inputs(c.layers.front(), 5, rng);
+    const Matrix x = inputs(m, 5, rng);
+    INFO("activation " << model::to_string(c.activation) << ", depth " << c.layers.size() - 1 << ", bias " << c.bias);
+    REQUIRE(kink_distance(m, x) > kKinkMargin);
     Matrix r = test::random_matrix(c.layers.back(), 5, rng);
     std::vector<double> g;
     m.vjp(x, r, g);
     const auto v = test::random_vector(m.num_params(), rng);
     // <Jᵀr, v> = <r, Jv>, and Jv by finite differences: checks vjp without trusting jvp.
-    const auto fd = fd_directional(m, x, v, 1e-6);
+    const auto fd = fd_directional(m, x, v, kFdStep);
     const double lhs = linalg::dot(g.size(), g.data(), v.data());
     const double rhs = linalg::dot(fd.size(), r.data(), fd.data());
-    INFO("activation " << model::to_string(c.activation) << ", depth " << c.layers.size() - 1 << ", bias " << c.bias);
     CHECK(std::abs(lhs - rhs) <= 1e-6 * std::max(1.0, std::abs(rhs)));
   }
 }
@@ -100,7 +143,7 @@ TEST_CASE("mlp explicit Jacobian rows match jvp and vjp exactly", "[model]") {
   for (const Case& c : all_cases()) {
     auto m = make_mlp(c, 7);
     const std::size_t n = 4;
-    const Matrix x = inputs(c.layers.front(), n, rng);
+    const Matrix x = inputs(m, n, rng);
     Matrix jt;
     m.jacobian_transposed(x, jt);
     REQUIRE(jt.rows() == m.num_params());
@@ -184,7 +227,7 @@ TEST_CASE("J^T z from the Gram factors equals the model's vjp", "[model]") {
   for (const Case& c : {Case{model::Activation::tanh, {3, 6, 4}, true}, Case{model::Activation::relu, {5, 7, 3, 2}, true},
                         Case{model::Activation::quadratic, {4, 5, 3}, false}}) {
     model::Mlp m = make_mlp(c, 8);
-    const Matrix x = inputs(c.layers.front(), 9, rng);
+    const Matrix x = inputs(m, 9, rng);
     const std::size_t outputs = c.layers.back();
     Matrix z = test::random_matrix(outputs, 9, rng);
     model::GramFactors factors;
@@ -202,7 +245,7 @@ TEST_CASE("parameter-space Gram J^T J of a one-hidden-layer MLP equals the expli
   for (const Case& c : {Case{model::Activation::quadratic, {5, 7, 3}, false}, Case{model::Activation::tanh, {4, 6, 3}, true},
                         Case{model::Activation::relu, {3, 5, 1}, true}}) {
     model::Mlp m = make_mlp(c, 9);
-    const Matrix x = inputs(c.layers.front(), 11, rng);
+    const Matrix x = inputs(m, 11, rng);
     Matrix g, jt, expected(m.num_params(), m.num_params());
     REQUIRE(m.parameter_gram(x, g));
     m.jacobian_transposed(x, jt);
@@ -211,5 +254,5 @@ TEST_CASE("parameter-space Gram J^T J of a one-hidden-layer MLP equals the expli
   }
   model::Mlp deep = make_mlp(Case{model::Activation::tanh, {3, 4, 4, 2}, true}, 9);
   Matrix g;
-  CHECK_FALSE(deep.parameter_gram(inputs(3, 5, rng), g));  // only one hidden layer has this structure
+  CHECK_FALSE(deep.parameter_gram(inputs(deep, 5, rng), g));  // only one hidden layer has this structure
 }

@@ -5,15 +5,17 @@
 #include <cstddef>
 #include <vector>
 
+#include "pgdx/diag/fftw_handle.hpp"
+
 namespace pgdx::diag {
 
 class FftSpectrum {
  public:
   explicit FftSpectrum(std::size_t n);
-  ~FftSpectrum();
+  ~FftSpectrum() = default;
   FftSpectrum(const FftSpectrum&) = delete;
   FftSpectrum& operator=(const FftSpectrum&) = delete;
-  FftSpectrum(FftSpectrum&& other) noexcept;
+  FftSpectrum(FftSpectrum&&) noexcept = default;
   FftSpectrum& operator=(FftSpectrum&&) = delete;
 
   std::size_t size() const { return n_; }
@@ -23,9 +25,10 @@ class FftSpectrum {
 
  private:
   std::size_t n_;
-  double* in_ = nullptr;
-  void* out_ = nullptr;   // fftw_complex*
-  void* plan_ = nullptr;  // fftw_plan
+  // The plan is declared last so that it is destroyed before the buffers it was made for.
+  detail::FftwReal in_;
+  detail::FftwComplex out_;
+  detail::FftwPlan plan_;
 };
 
 }  // namespace pgdx::diag

@@ -7,12 +7,14 @@
 #include <cstddef>
 #include <vector>
 
+#include "pgdx/diag/fftw_handle.hpp"
+
 namespace pgdx::diag {
 
 class FftSpectrum2d {
  public:
   FftSpectrum2d(std::size_t nx, std::size_t ny);
-  ~FftSpectrum2d();
+  ~FftSpectrum2d() = default;
   FftSpectrum2d(const FftSpectrum2d&) = delete;
   FftSpectrum2d& operator=(const FftSpectrum2d&) = delete;
 
@@ -30,9 +32,10 @@ class FftSpectrum2d {
   std::size_t nx_, ny_;
   std::vector<std::size_t> shell_;       // shell of each (k, l)
   std::vector<std::size_t> shell_size_;  // members per shell
-  double* in_ = nullptr;
-  void* out_ = nullptr;   // fftw_complex*, nx × (ny/2 + 1)
-  void* plan_ = nullptr;  // fftw_plan
+  // The plan is declared last so that it is destroyed before the buffers it was made for.
+  detail::FftwReal in_;
+  detail::FftwComplex out_;  // nx × (ny/2 + 1)
+  detail::FftwPlan plan_;
 };
 
 }  // namespace pgdx::diag

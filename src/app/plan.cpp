@@ -1,13 +1,12 @@
 #include "plan.hpp"
 
-#include "pgdx/model/model_registry.hpp"
-
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
+#include "pgdx/model/model_registry.hpp"
 #include "pgdx/task/task.hpp"
 
 namespace pgdx::app {

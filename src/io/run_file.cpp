@@ -1,8 +1,8 @@
 #include "pgdx/io/run_file.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <cmath>
+#include <ctime>
 #include <numeric>
 
 #include "pgdx/build_info.hpp"

@@ -1,7 +1,5 @@
 #include "pgdx/model/committee.hpp"
 
-#include "pgdx/model/model_registry.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -9,6 +7,7 @@
 
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/initializers.hpp"
+#include "pgdx/model/model_registry.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::model {

@@ -1,13 +1,12 @@
 #include "pgdx/model/mlp.hpp"
 
-#include "pgdx/model/model_registry.hpp"
-
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/initializers.hpp"
+#include "pgdx/model/model_registry.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::model {

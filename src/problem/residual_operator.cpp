@@ -3,9 +3,9 @@
 #include <stdexcept>
 
 #include "pgdx/linalg/blas.hpp"
+#include "pgdx/model/mlp.hpp"
 #include "pgdx/problem/laplacian_residual.hpp"
 #include "pgdx/problem/output_minus_target.hpp"
-#include "pgdx/model/mlp.hpp"
 
 namespace pgdx::problem {
 

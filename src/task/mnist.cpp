@@ -1,16 +1,14 @@
 #include "pgdx/task/mnist.hpp"
 
-#include <memory>
-#include <stdexcept>
-
-#include "pgdx/task/task_registry.hpp"
-
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
+#include <stdexcept>
 
+#include "pgdx/task/task_registry.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
 

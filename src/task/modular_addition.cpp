@@ -1,13 +1,11 @@
 #include "pgdx/task/modular_addition.hpp"
 
+#include <cmath>
 #include <memory>
+#include <numeric>
 #include <stdexcept>
 
 #include "pgdx/task/task_registry.hpp"
-
-#include <cmath>
-#include <numeric>
-
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::task {

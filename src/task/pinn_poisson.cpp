@@ -1,13 +1,11 @@
 #include "pgdx/task/pinn_poisson.hpp"
 
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 
-#include "pgdx/task/task_registry.hpp"
-
-#include <cmath>
-
 #include "pgdx/task/grid.hpp"
+#include "pgdx/task/task_registry.hpp"
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::task {

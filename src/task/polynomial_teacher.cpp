@@ -1,12 +1,10 @@
 #include "pgdx/task/polynomial_teacher.hpp"
 
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 
 #include "pgdx/task/task_registry.hpp"
-
-#include <cmath>
-
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::task {

@@ -1,11 +1,10 @@
 #include "pgdx/task/regression1d.hpp"
 
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 
 #include "pgdx/task/task_registry.hpp"
-
-#include <cmath>
 
 namespace pgdx::task {
 
@@ -26,15 +25,7 @@ Regression1d::Regression1d(std::size_t points) {
 }
 
 TaskEntry regression1d_entry() {
-  TaskEntry e;
-  e.name = "regression1d";
-  e.keys = {{"points", &TaskOptions::points}};
-  e.resolve_defaults = [](TaskOptions& o) {
-    if (o.points == 0) o.points = 100;
-  };
-  e.validate = [](const TaskOptions& o) {
-    if (o.points < 4) throw std::invalid_argument("task.points: must be >= 4");
-  };
+  TaskEntry e = grid_points_entry("regression1d", 100);
   e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{1, 1}; };
   e.training_size = [](const TaskOptions& o) { return o.points; };
   e.make = [](const TaskOptions& o, std::uint64_t) { return std::make_unique<Regression1d>(o.points); };

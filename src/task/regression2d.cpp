@@ -3,9 +3,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "pgdx/task/task_registry.hpp"
-
 #include "pgdx/task/grid.hpp"
+#include "pgdx/task/task_registry.hpp"
 
 namespace pgdx::task {
 
@@ -23,15 +22,7 @@ Regression2d::Regression2d(std::size_t points_per_axis) : side_(points_per_axis)
 }
 
 TaskEntry regression2d_entry() {
-  TaskEntry e;
-  e.name = "regression2d";
-  e.keys = {{"points", &TaskOptions::points}};
-  e.resolve_defaults = [](TaskOptions& o) {
-    if (o.points == 0) o.points = 40;
-  };
-  e.validate = [](const TaskOptions& o) {
-    if (o.points < 4) throw std::invalid_argument("task.points: must be >= 4");
-  };
+  TaskEntry e = grid_points_entry("regression2d", 40);  // 40 × 40
   e.dimensions = [](const TaskOptions&) { return std::pair<std::size_t, std::size_t>{2, 1}; };
   e.training_size = [](const TaskOptions& o) { return o.points * o.points; };
   e.make = [](const TaskOptions& o, std::uint64_t) { return std::make_unique<Regression2d>(o.points); };

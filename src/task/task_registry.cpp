@@ -18,6 +18,19 @@ const std::vector<TaskEntry>& task_registry() {
   return entries;
 }
 
+TaskEntry grid_points_entry(const std::string& name, std::size_t default_points) {
+  TaskEntry e;
+  e.name = name;
+  e.keys = {{"points", &TaskOptions::points}};
+  e.resolve_defaults = [default_points](TaskOptions& o) {
+    if (o.points == 0) o.points = default_points;
+  };
+  e.validate = [](const TaskOptions& o) {
+    if (o.points < 4) throw std::invalid_argument("task.points: must be >= 4");
+  };
+  return e;
+}
+
 std::string task_names() {
   std::string out;
   for (const TaskEntry& entry : task_registry()) out += (out.empty() ? "" : "|") + entry.name;

@@ -40,6 +40,10 @@ struct TaskEntry {
   std::function<std::unique_ptr<Task>(const TaskOptions&, std::uint64_t seed)> make;
 };
 
+// The start of an entry for a task on a grid whose one key is task.points (≥ 4, default
+// `default_points` when unset); the task adds dimensions, training_size and make.
+TaskEntry grid_points_entry(const std::string& name, std::size_t default_points);
+
 // In registry order.
 const std::vector<TaskEntry>& task_registry();
 // Throws std::invalid_argument("task.name: must be one of …") for an unknown name.

@@ -15,7 +15,8 @@ import h5py
 import numpy as np
 
 # Measured, not computed: they differ between any two runs.
-VOLATILE_ATTRIBUTES = {"wall_seconds", "started_at", "git_commit", "pgdx_version", "config_file"}
+VOLATILE_ATTRIBUTES = {"wall_seconds", "started_at", "git_commit", "pgdx_version", "config_file",
+                       "resumed_from_step"}  # provenance: a resumed run equals an uninterrupted one otherwise
 VOLATILE_DATASETS = {"/history/step_seconds", "/checkpoint/elapsed_seconds"}
 
 

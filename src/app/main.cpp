@@ -13,6 +13,7 @@
 
 #include "bench_command.hpp"
 #include "pgdx/build_info.hpp"
+#include "pgdx/io/h5_file.hpp"
 #include "pgdx/parallel/comm.hpp"
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
@@ -102,23 +103,37 @@ int main(int argc, char** argv) {
   std::optional<pgdx::parallel::MpiSession> mpi;
   if (needs_mpi) mpi.emplace(&argc, &argv);
   const bool root = needs_mpi ? pgdx::parallel::Comm::world().is_root() : true;
-  try {
-    if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
-    if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
-    if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
-    if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
-  } catch (const pgdx::InputError& e) {
-    if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    if (needs_mpi) {
-      const auto world = pgdx::parallel::Comm::world();
-      std::fprintf(stderr, "pgdx: rank %d: fatal: %s\n", world.rank(), e.what());
-      if (world.size() > 1) world.abort(1);
-    } else {
-      std::fprintf(stderr, "pgdx: fatal: %s\n", e.what());
+  const int code = [&]() -> int {
+    try {
+      if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
+      if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
+      if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
+      if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
+    } catch (const pgdx::InputError& e) {
+      if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
+      return 2;
+    } catch (const pgdx::IoError& e) {
+      // Thrown alike on every rank (the failure is broadcast): one line, no abort.
+      if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      if (needs_mpi) {
+        const auto world = pgdx::parallel::Comm::world();
+        std::fprintf(stderr, "pgdx: rank %d: fatal: %s\n", world.rank(), e.what());
+        if (world.size() > 1) world.abort(1);
+      } else {
+        std::fprintf(stderr, "pgdx: fatal: %s\n", e.what());
+      }
+      return 1;
     }
-    return 1;
+    return 0;
+  }();
+  // A file HDF5 could not close (a write failed inside it) makes HDF5's shutdown at MPI_Finalize
+  // crash: a process alone in its job leaves without it. (Several ranks must finalize together;
+  // there the crash remains possible, after the error line — docs/cluster.md.)
+  if (pgdx::io::hdf5_damaged() && (!needs_mpi || pgdx::parallel::Comm::world().size() == 1)) {
+    std::fflush(nullptr);
+    std::_Exit(code);
   }
-  return 0;
+  return code;
 }

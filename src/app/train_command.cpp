@@ -174,7 +174,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     }
   }
   comm.broadcast(open_error);
-  if (!open_error.empty()) throw std::runtime_error("cannot create the run file: " + open_error);
+  if (!open_error.empty()) throw IoError("cannot create the run file: " + open_error);
 
   std::unique_ptr<run::ProgressPrinter> progress;
   if (comm.is_root() && !args.quiet) {
@@ -195,6 +195,14 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   trainer.add_recorder(stop_poller);
 
   const run::RunSummary summary = trainer.run();
+  // A write failure is rank 0's to see; every rank ends with it (exit 1), and nothing more is
+  // written: the .partial file keeps its last checkpoint for --resume.
+  std::string failure = file ? file->failure() : "";
+  comm.broadcast(failure);
+  if (!failure.empty()) {
+    if (comm.is_root()) std::fprintf(stderr, "pgdx: error: %s\n", failure.c_str());
+    return 1;
+  }
   if (comm.is_root()) {
     const std::string status = run::to_string(summary.status);
     if (summary.status != run::RunStatus::completed)

@@ -3,23 +3,42 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
+
+#include "pgdx/util/errors.hpp"
 
 namespace pgdx::io {
 namespace {
 
-// Folds HDF5's error stack into one line (innermost description first is the most useful).
+struct ErrorStack {
+  std::string outermost;  // HDF5's own description, the most useful one
+  std::string os_error;   // the operating system's, when a system call failed underneath
+};
+
+// HDF5's file drivers report a failed system call as "... errno = 28, error message = 'No space
+// left on device', ..." somewhere down the stack.
 herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
-  auto* text = static_cast<std::string*>(data);
-  if (n == 0 && err->desc) *text = err->desc;
+  auto* stack = static_cast<ErrorStack*>(data);
+  if (!err->desc) return 0;
+  const std::string desc = err->desc;
+  if (n == 0) stack->outermost = desc;
+  const std::string marker = "error message = '";
+  const auto at = desc.find(marker);
+  if (stack->os_error.empty() && at != std::string::npos) {
+    const auto start = at + marker.size();
+    stack->os_error = desc.substr(start, desc.find('\'', start) - start);
+  }
   return 0;
 }
 
 [[noreturn]] void fail(const std::string& call, const std::string& file) {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &detail);
+  ErrorStack stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &stack);
   H5Eclear2(H5E_DEFAULT);
-  throw std::runtime_error(file + ": HDF5 " + call + " failed" + (detail.empty() ? "" : ": " + detail));
+  if (!stack.os_error.empty()) throw IoError(file + ": " + stack.os_error + " (HDF5 " + call + ")");
+  throw std::runtime_error(file + ": HDF5 " + call + " failed" +
+                           (stack.outermost.empty() ? "" : ": " + stack.outermost));
 }
 
 hid_t checked(hid_t id, const std::string& call, const std::string& file) {
@@ -123,14 +142,21 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path) {
   }
 }
 
+namespace {
+std::atomic<bool> g_damaged{false};
+}  // namespace
+
+bool hdf5_damaged() { return g_damaged.load(); }
+
 H5File::~H5File() {
-  if (id_ >= 0) H5Fclose(id_);
+  if (id_ >= 0 && H5Fclose(id_) < 0) g_damaged = true;
 }
 
 void H5File::close() {
   if (id_ < 0) return;
   const herr_t rc = H5Fclose(id_);
   id_ = -1;
+  if (rc < 0) g_damaged = true;
   checked_status(rc, "H5Fclose", path_);
 }
 

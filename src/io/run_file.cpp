@@ -36,12 +36,33 @@ RunFile::RunFile(const std::string& out_dir, const RunConfig& config, bool resum
       writer_(resume ? RunWriter::reopen(out_dir, config.run.name)
                      : std::make_unique<RunWriter>(out_dir, config.run.name)) {}
 
+template <class Write>
+void RunFile::guarded(Write&& write) {
+  if (!failure_.empty()) return;
+  try {
+    write();
+  } catch (const std::exception& e) {
+    failure_ = e.what();
+    writer_->abandon();
+  }
+}
+
 void RunFile::begin(const run::RunHeader& header) {
   model_ = &header.model;
-  if (header.resumed_from_step >= 0)
-    drop_rows_after(header.resumed_from_step);
-  else
-    write_header(header);
+  guarded([&] {
+    if (header.resumed_from_step >= 0)
+      drop_rows_after(header.resumed_from_step);
+    else
+      write_header(header);
+  });
+}
+
+void RunFile::on_step(const run::StepEvent&, run::StepRequests& requests) {
+  if (!failure_.empty()) requests.failed = true;
+}
+
+void RunFile::on_record(const Record& record) {
+  guarded([&] { writer_->record(record); });
 }
 
 void RunFile::write_header(const run::RunHeader& header) {
@@ -49,6 +70,9 @@ void RunFile::write_header(const run::RunHeader& header) {
   const model::Model& model = header.model;
   const task::Task& task = header.task;
   H5File& f = writer_->file();
+  const task::Dataset& train = task.train();
+  writer_->ensure_space(8 * (model.num_params() + train.x.size() + train.y.size() + train.coefficients.size()) +
+                        config.effective_toml.size());
   f.set_attribute("format", std::string("pgdx-run"));
   f.set_attribute("format_version", std::int64_t{1});
   f.set_attribute("pgdx_version", std::string(build::kVersion));
@@ -97,13 +121,27 @@ void RunFile::drop_rows_after(long checkpoint_step) {
 }
 
 void RunFile::on_checkpoint(const run::Checkpoint& checkpoint) {
-  writer_->flush();  // the history on disk must reach the checkpoint step
-  write_checkpoint(writer_->file(), checkpoint);
+  guarded([&] {
+    writer_->flush();  // the history on disk must reach the checkpoint step
+    // Checked before the old checkpoint is replaced, so a full disk keeps the previous one.
+    writer_->ensure_space(8 * (checkpoint.params.size() + checkpoint.epoch_order.size() + 64) +
+                          [&] {
+                            std::uint64_t state = 0;
+                            for (const auto& [name, values] : checkpoint.optimizer) state += 8 * values.size();
+                            return state;
+                          }());
+    write_checkpoint(writer_->file(), checkpoint);
+  });
 }
 
 void RunFile::end(const run::RunSummary& summary) {
+  guarded([&] { finish(summary); });
+}
+
+void RunFile::finish(const run::RunSummary& summary) {
   H5File& f = writer_->file();
   writer_->flush();
+  writer_->ensure_space(8 * model_->num_params() + 4096);
   // Where the LM/GN systems were solved (the last recorded step says; −1: first-order, no system).
   f.set_attribute("solve_space", std::string(summary.solve_space == 1   ? "parameter"
                                              : summary.solve_space == 0 ? "sample"

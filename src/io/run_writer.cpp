@@ -1,8 +1,16 @@
 #include "pgdx/io/run_writer.hpp"
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
+
+#include "pgdx/util/errors.hpp"
 
 namespace pgdx::io {
 
@@ -59,8 +67,39 @@ void RunWriter::record(const Record& record) {
   if (buffered_ >= 256 || now - last_flush_ > std::chrono::seconds(5)) flush();
 }
 
+void RunWriter::ensure_space(std::uint64_t bytes) const {
+  if (std::getenv("PGDX_TEST_SKIP_SPACE_CHECK")) return;  // fault injection: let HDF5 meet ENOSPC itself
+  struct statvfs fs_info {};
+  if (statvfs(partial_path_.c_str(), &fs_info) != 0) return;  // no answer: let the write tell
+  const double available = static_cast<double>(fs_info.f_bavail) * static_cast<double>(fs_info.f_frsize);
+  // Room for the data twice over (HDF5 may write a chunk before freeing the old one) plus its own
+  // metadata (B-tree nodes, heaps: a few kB per dataset).
+  const double needed = 2.0 * static_cast<double>(bytes) + 256.0 * 1024.0;
+  if (available < needed) {
+    char detail[128];
+    std::snprintf(detail, sizeof detail, " (%.0f kB free, about %.0f kB needed)", available / 1024.0, needed / 1024.0);
+    throw IoError(partial_path_ + ": " + std::strerror(ENOSPC) + detail);
+  }
+}
+
+void RunWriter::abandon() {
+  if (!file_) return;
+  try {
+    file_->close();
+  } catch (...) {
+    // The file is already damaged or gone; nothing more can be saved.
+  }
+  file_.reset();
+}
+
 void RunWriter::flush() {
   if (!file_) return;
+  std::uint64_t bytes = 0;
+  for (const auto& [path, values] : integers_) bytes += 8 * values.size();
+  for (const auto& [path, values] : reals_) bytes += 8 * values.size();
+  for (const auto& [path, series] : rows_) bytes += 8 * series.values.size();
+  for (const auto& [path, values] : row_steps_) bytes += 8 * values.size();
+  if (bytes > 0) ensure_space(bytes);
   for (auto& [path, values] : integers_) {
     file_->append(path, values);
     values.clear();

@@ -7,8 +7,12 @@ void CheckpointCadence::on_step(const StepEvent& event, StepRequests& requests) 
 }
 
 void StopFlagPoller::on_step(const StepEvent&, StepRequests& requests) {
-  const int mine = flag_ != nullptr && *flag_ != 0 ? 1 : 0;
-  if (comm_.allreduce_max(mine) != 0) {
+  // 2: a write failed somewhere (wins: no checkpoint can be written); 1: a stop was asked for.
+  const int mine = requests.failed ? 2 : flag_ != nullptr && *flag_ != 0 ? 1 : 0;
+  const int all = comm_.allreduce_max(mine);
+  if (all == 2) {
+    requests.failed = true;
+  } else if (all == 1) {
     requests.stop = true;
     requests.checkpoint = true;
   }

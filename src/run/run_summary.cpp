@@ -7,6 +7,7 @@ std::string to_string(RunStatus status) {
     case RunStatus::completed: return "completed";
     case RunStatus::diverged: return "diverged";
     case RunStatus::interrupted: return "interrupted";
+    case RunStatus::failed: return "failed";
   }
   return "?";
 }

@@ -229,6 +229,11 @@ RunSummary Trainer::run() {
     StepRequests requests;
     const StepEvent event{step, options_.steps, info, seconds};
     for (Recorder* recorder : recorders_) recorder->on_step(event, requests);
+    if (requests.failed) {
+      summary.status = RunStatus::failed;
+      summary.message = "a recorder could not write after step " + std::to_string(step);
+      break;
+    }
     if (step == options_.steps) break;  // nothing to continue from: the run ends here anyway
     if (requests.checkpoint || requests.stop) {
       const Checkpoint c = checkpoint(step, elapsed());

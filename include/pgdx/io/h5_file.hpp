@@ -8,6 +8,11 @@
 
 namespace pgdx::io {
 
+// True once a file could not be closed (a write failed underneath HDF5, e.g. ENOSPC mid-write):
+// HDF5 then crashes when the library shuts down (at MPI_Finalize), so a process ending after such
+// a failure must leave without shutting HDF5 down (app/main.cpp).
+bool hdf5_damaged();
+
 class H5File {
  public:
   enum class Mode { create_truncate, read_only, read_write };

@@ -13,20 +13,31 @@
 
 namespace pgdx::io {
 
+// A write that fails (disk full, I/O error, permission lost) does not escape: the file is
+// abandoned as it was after its last complete write (with its last checkpoint), failure() says
+// why in one line, and on_step asks every rank to stop (StepRequests::failed).
 class RunFile final : public run::Recorder {
  public:
   // Opens (creates, or reopens when `resume`) OUT/NAME.h5.partial at once, so a file that cannot
   // be written is reported before the first step.
   RunFile(const std::string& out_dir, const RunConfig& config, bool resume);
   void begin(const run::RunHeader& header) override;
-  void on_record(const Record& record) override { writer_->record(record); }
+  void on_step(const run::StepEvent& event, run::StepRequests& requests) override;
+  void on_record(const Record& record) override;
   void on_checkpoint(const run::Checkpoint& checkpoint) override;
   void end(const run::RunSummary& summary) override;
   const std::string& path() const { return writer_->final_path(); }
+  // Empty while every write succeeded; else "FILE: OS error".
+  const std::string& failure() const { return failure_; }
 
  private:
   void write_header(const run::RunHeader& header);
   void drop_rows_after(long step);
+  void finish(const run::RunSummary& summary);
+  // Runs a write unless an earlier one failed; a failure is kept and the file abandoned.
+  template <class Write>
+  void guarded(Write&& write);
+  std::string failure_;
 
   const RunConfig& config_;
   std::unique_ptr<RunWriter> writer_;

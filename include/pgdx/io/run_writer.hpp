@@ -32,6 +32,13 @@ class RunWriter {
   void flush();
   // Flushes, sets status/message, closes and renames to NAME.h5.
   void finish(const std::string& status, const std::string& message);
+  // Throws IoError (ENOSPC) unless the file's file system has room for about `bytes` more. Every
+  // write is checked first, so a full disk stops the run between two writes, where the file is
+  // whole (HDF5 files hit by ENOSPC mid-write are left unreadable, with their checkpoint).
+  void ensure_space(std::uint64_t bytes) const;
+  // After a failed write: closes the file without writing the buffered records, leaving the
+  // .partial file as it was after its last complete flush.
+  void abandon();
 
  private:
   RunWriter() = default;

@@ -18,8 +18,9 @@ class CheckpointCadence final : public Recorder {
   long every_;
 };
 
-// Asks to stop (with a checkpoint) once the flag is set on any rank: one MPI_Allreduce(MAX) on an
-// int per step, on every rank.
+// Asks to stop (with a checkpoint) once the flag is set on any rank, and makes a failure that an
+// earlier recorder reported on one rank (StepRequests::failed: rank 0's file) every rank's: one
+// MPI_Allreduce(MAX) on an int per step, on every rank. Add it after the recorders it speaks for.
 class StopFlagPoller final : public Recorder {
  public:
   StopFlagPoller(const volatile std::sig_atomic_t* flag, parallel::Comm comm) : flag_(flag), comm_(comm) {}

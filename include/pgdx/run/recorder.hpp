@@ -37,6 +37,7 @@ struct StepEvent {
 struct StepRequests {
   bool checkpoint = false;  // write a checkpoint now (ignored after the last step)
   bool stop = false;        // end the run `interrupted` after checkpointing
+  bool failed = false;      // a recorder cannot go on (a write failed): end the run `failed`, no checkpoint
 };
 
 class Recorder {

@@ -6,7 +6,8 @@
 
 namespace pgdx::run {
 
-enum class RunStatus { completed, diverged, interrupted };
+// failed: a recorder could not write (disk full, I/O error); the run file keeps its last checkpoint.
+enum class RunStatus { completed, diverged, interrupted, failed };
 
 std::string to_string(RunStatus status);
 

@@ -29,6 +29,14 @@ class ConfigError : public InputError {
   std::string problem_;
 };
 
+// Writing a file failed for a reason of the operating system (disk full, I/O error, permission
+// lost): what() is one line naming the file and the OS error. Not bad input (exit 1, not 2), but a
+// clean end: the run stops on every rank and its last checkpoint stays readable.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A data file is missing, truncated, or not what it claims to be.
 class DataError : public InputError {
  public:

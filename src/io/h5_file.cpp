@@ -4,20 +4,26 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace pgdx::io {
 namespace {
 
-// Folds HDF5's error stack into one line (innermost description first is the most useful).
+// Folds HDF5's error stack into one line: the API call's description and, when it differs, the
+// innermost one, which names the cause ("can't read data (data error detected by Fletcher32 checksum)").
 herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
-  auto* text = static_cast<std::string*>(data);
-  if (n == 0 && err->desc) *text = err->desc;
+  auto* text = static_cast<std::pair<std::string, std::string>*>(data);
+  if (!err->desc) return 0;
+  if (n == 0) text->first = err->desc;
+  text->second = err->desc;
   return 0;
 }
 
 [[noreturn]] void fail(const std::string& call, const std::string& file) {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &detail);
+  std::pair<std::string, std::string> outer_inner;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &outer_inner);
+  std::string detail = outer_inner.first;
+  if (outer_inner.second != outer_inner.first) detail += " (" + outer_inner.second + ")";
   H5Eclear2(H5E_DEFAULT);
   throw std::runtime_error(file + ": HDF5 " + call + " failed" + (detail.empty() ? "" : ": " + detail));
 }
@@ -46,6 +52,10 @@ class Handle {
   hid_t id_;
 };
 
+// HDF5 refuses chunks of 4 GiB or more; a chunk is also what a reader must hold (and checksum) at
+// once, so large fixed datasets are split well below that.
+constexpr hsize_t kMaxChunkBytes = hsize_t{64} << 20;
+
 hid_t link_properties_with_parents() {
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
@@ -62,6 +72,8 @@ hid_t open_or_create_extendible(hid_t file, const std::string& path, hid_t type,
   Handle space(checked(H5Screate_simple(rank, dims, max_dims), "H5Screate_simple", file_name));
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
   checked_status(H5Pset_chunk(dcpl, rank, chunk), "H5Pset_chunk", file_name);
+  // Every chunk carries a checksum, so a damaged file is detected when it is read.
+  checked_status(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", file_name);
   Handle lcpl(link_properties_with_parents());
   return checked(H5Dcreate2(file, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), "H5Dcreate2(" + path + ")",
                  file_name);
@@ -192,8 +204,22 @@ void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t m
                    const std::vector<std::uint64_t>& dims, const std::string& file_name) {
   std::vector<hsize_t> d(dims.begin(), dims.end());
   Handle space(checked(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), "H5Screate_simple", file_name));
+  // Filters (the checksum) need chunked storage. A zero-size dataset has no storage to protect, and
+  // HDF5 rejects zero-size chunks, so it stays contiguous.
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  if (!d.empty() && std::find(d.begin(), d.end(), hsize_t{0}) == d.end()) {
+    std::vector<hsize_t> chunk = d;
+    // Shrink the slowest axes first: a chunk of whole rows stays one contiguous run of the data.
+    hsize_t bytes = H5Tget_size(file_type);
+    for (std::size_t i = chunk.size(); i-- > 0;) {
+      chunk[i] = std::max<hsize_t>(1, std::min(chunk[i], kMaxChunkBytes / bytes));
+      bytes *= chunk[i];
+    }
+    checked_status(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk", file_name);
+    checked_status(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", file_name);
+  }
   Handle lcpl(link_properties_with_parents());
-  Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, dcpl, H5P_DEFAULT),
                       "H5Dcreate2(" + path + ")", file_name));
   checked_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
 }

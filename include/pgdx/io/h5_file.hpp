@@ -1,7 +1,8 @@
 #pragma once
 // Thin RAII layer over the HDF5 C API: the only header that speaks HDF5 to the rest of io/.
 // Every failing call throws with the call spelled out and HDF5's own message; HDF5's automatic
-// stderr printing is switched off while pgdx holds a file.
+// stderr printing is switched off while pgdx holds a file. Every dataset it creates (except an empty
+// one) carries HDF5's Fletcher-32 checksum, so a damaged file fails when it is read, not later.
 #include <cstdint>
 #include <string>
 #include <vector>

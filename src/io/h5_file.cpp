@@ -313,6 +313,91 @@ bool H5File::extendible(const std::string& path) const {
   return max_dims[0] == H5S_UNLIMITED;
 }
 
+namespace {
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+  if (info->type != H5L_TYPE_HARD) return 0;
+  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) return -1;
+  if (H5Iget_type(object) == H5I_DATASET) static_cast<std::vector<std::string>*>(data)->push_back("/" + std::string(name));
+  H5Oclose(object);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> H5File::datasets() const {
+  std::vector<std::string> paths;
+  checked_status(H5Lvisit(id_, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &paths), "H5Lvisit(/)", path_);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+void H5File::read_back(const std::string& path) const {
+  // Large enough to read a file quickly, small enough that checking a big file needs little memory.
+  constexpr hsize_t kBlockBytes = hsize_t{64} << 20;
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle stored_type(checked(H5Dget_type(dset), "H5Dget_type(" + path + ")", path_));
+  Handle type(checked(H5Tget_native_type(stored_type, H5T_DIR_DEFAULT), "H5Tget_native_type(" + path + ")", path_));
+  Handle space(checked(H5Dget_space(dset), "H5Dget_space(" + path + ")", path_));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) fail("H5Sget_simple_extent_ndims(" + path + ")", path_);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  if (H5Sget_simple_extent_npoints(space) <= 0) return;
+  const hsize_t element = H5Tget_size(type);
+  const bool variable = H5Tis_variable_str(type) > 0 || H5Tget_class(type) == H5T_VLEN;
+  auto read = [&](hid_t memory, hid_t selection, hsize_t elements) {
+    std::vector<unsigned char> buffer(elements * element);
+    checked_status(H5Dread(dset, type, memory, selection, H5P_DEFAULT, buffer.data()), "H5Dread(" + path + ")",
+                   path_);
+    if (variable) H5Dvlen_reclaim(type, memory, H5P_DEFAULT, buffer.data());
+  };
+  if (rank == 0) return read(H5S_ALL, H5S_ALL, 1);
+  // Blocks of whole chunks along the first axis, so no chunk is read (and checksummed) twice.
+  hsize_t row_elements = 1;
+  for (int i = 1; i < rank; ++i) row_elements *= dims[static_cast<std::size_t>(i)];
+  hsize_t step = 1;
+  Handle dcpl(checked(H5Dget_create_plist(dset), "H5Dget_create_plist(" + path + ")", path_));
+  if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank));
+    H5Pget_chunk(dcpl, rank, chunk.data());
+    step = std::max<hsize_t>(1, chunk[0]);
+  }
+  step *= std::max<hsize_t>(1, kBlockBytes / std::max<hsize_t>(1, step * row_elements * element));
+  for (hsize_t first = 0; first < dims[0]; first += step) {
+    std::vector<hsize_t> start(dims.size(), 0), count = dims;
+    start[0] = first;
+    count[0] = std::min(step, dims[0] - first);
+    Handle selection(H5Scopy(space));
+    checked_status(H5Sselect_hyperslab(selection, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                   "H5Sselect_hyperslab(" + path + ")", path_);
+    Handle memory(H5Screate_simple(rank, count.data(), nullptr));
+    read(memory, selection, count[0] * row_elements);
+  }
+}
+
+std::vector<H5File::StoredBlock> H5File::stored_blocks(const std::string& path) const {
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle dcpl(checked(H5Dget_create_plist(dset), "H5Dget_create_plist(" + path + ")", path_));
+  std::vector<StoredBlock> blocks;
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED) {
+    const haddr_t offset = H5Dget_offset(dset);
+    if (offset != HADDR_UNDEF) blocks.push_back({offset, H5Dget_storage_size(dset)});
+    return blocks;
+  }
+  // HDF5 1.10 wants the dataset's own space here; H5S_ALL is refused.
+  Handle space(checked(H5Dget_space(dset), "H5Dget_space(" + path + ")", path_));
+  hsize_t chunks = 0;
+  checked_status(H5Dget_num_chunks(dset, space, &chunks), "H5Dget_num_chunks(" + path + ")", path_);
+  for (hsize_t i = 0; i < chunks; ++i) {
+    haddr_t offset = 0;
+    hsize_t size = 0;
+    checked_status(H5Dget_chunk_info(dset, space, i, nullptr, nullptr, &offset, &size),
+                   "H5Dget_chunk_info(" + path + ")", path_);
+    blocks.push_back({offset, size});
+  }
+  return blocks;
+}
+
 std::vector<double> H5File::read_reals(const std::string& path) const {
   return read_all<double>(id_, path, H5T_NATIVE_DOUBLE, path_);
 }

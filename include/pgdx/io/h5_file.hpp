@@ -52,6 +52,18 @@ class H5File {
   std::vector<double> read_reals(const std::string& path) const;  // any numeric type, as float64
   std::vector<std::int64_t> read_integers(const std::string& path) const;
 
+  // Every dataset in the file (absolute paths, sorted), for whole-file checks.
+  std::vector<std::string> datasets() const;
+  // Reads the whole dataset in its stored type, a bounded block at a time, and discards it: HDF5
+  // verifies the Fletcher-32 checksum of every chunk it reads, so a damaged dataset throws here.
+  void read_back(const std::string& path) const;
+  // Where the dataset's stored bytes lie in the file: one block (contiguous) or one per chunk;
+  // none when nothing is stored. For tests and tools that damage files on purpose.
+  struct StoredBlock {
+    std::uint64_t offset = 0, size = 0;
+  };
+  std::vector<StoredBlock> stored_blocks(const std::string& path) const;
+
  private:
   std::int64_t id_ = -1;  // hid_t
   std::string path_;

@@ -1,9 +1,10 @@
 """Loading pgdx run files (docs/hdf5-layout.md).
 
 Figures are drawn from whole folders of runs, often produced on a cluster, so
-every problem with one file (missing, truncated, not ours, inconsistent) is
-turned into a RunFileError whose message is ONE line naming the file. The CLI
-prints that line and exits with code 2 instead of showing a traceback.
+every problem with one file (missing, truncated, not ours, inconsistent,
+damaged: a checksum that fails or datasets shorter than the history) is turned
+into a RunFileError whose message is ONE line naming the file. The CLI prints
+that line and exits with code 2 instead of showing a traceback.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ REQUIRED_DATASETS = ("init/params", "history/step", "history/train_loss")
 SPECTRUM_2D_DATASETS = ("spectral/grid_shape", "spectral/shells", "spectral/step")
 # polynomial_teacher (Fig. 6): residual spectra along two rays through input space.
 SUBSPACE_DATASETS = ("subspace/modes", "subspace/step", "subspace/fft_error_train", "subspace/fft_error_test")
+FINAL_STATUSES = ("completed", "diverged", "interrupted")
+# Checking a file reads it all, but never holds more than this much of one dataset at once.
+READ_BLOCK_BYTES = 64 << 20
 
 
 class RunFileError(Exception):
@@ -171,6 +175,7 @@ def _read(path: pathlib.Path, f: h5py.File) -> Run:
     for name in REQUIRED_DATASETS:
         if not isinstance(f.get(name), h5py.Dataset):
             raise _error(path, f"dataset /{name} is missing")
+    check_whole(path, f, attrs)
     try:
         config = tomllib.loads(attrs.get("config", ""))
     except tomllib.TOMLDecodeError as e:
@@ -184,6 +189,70 @@ def _read(path: pathlib.Path, f: h5py.File) -> Run:
         raise _error(path, f"/spectral/fft_error has shape {run.fft_error.shape} "
                            f"but /spectral/modes has {run.spectral_modes.size} entries")
     return run
+
+
+def _read_back(path, name: str, ds: h5py.Dataset) -> None:
+    """Reads `ds` once, in blocks of whole chunks, and drops it: HDF5 verifies the Fletcher-32
+    checksum of every chunk read, so damaged data raises here (as OSError, from h5py)."""
+    try:
+        if ds.shape is None or ds.size == 0:
+            return
+        if ds.ndim == 0:
+            ds[()]
+            return
+        rows = ds.chunks[0] if ds.chunks else 1
+        row_bytes = ds.dtype.itemsize * int(np.prod(ds.shape[1:]))
+        rows *= max(1, READ_BLOCK_BYTES // max(1, rows * row_bytes))
+        for start in range(0, ds.shape[0], rows):
+            ds[start:start + rows]
+    except OSError as e:
+        raise _error(path, f"dataset /{name} does not read back ({e})") from None
+
+
+def _is_extendible(ds) -> bool:
+    """A per-record dataset (unlimited first axis); fixed axes such as /spectral/modes are not."""
+    return isinstance(ds, h5py.Dataset) and ds.maxshape is not None and len(ds.maxshape) > 0 \
+        and ds.maxshape[0] is None
+
+
+def check_whole(path, f: h5py.File, attrs: dict) -> None:
+    """The checks of pgdx's own io::check_run_file (docs/hdf5-layout.md, "When a file is whole"): a
+    final status, every dataset readable (checksums), θ₀ and θ of num_params entries, a non-empty
+    /history/step whose last step is steps_completed, and in every group with a step column each
+    per-record dataset as long as that column. Raises RunFileError naming the file and the problem."""
+    status = attrs.get("status")
+    if status not in FINAL_STATUSES:
+        raise _error(path, "root attribute 'status' is missing" if status is None else
+                     f"root attribute status is {status!r}, not a final status ({', '.join(FINAL_STATUSES)})")
+    datasets = []
+    f.visititems(lambda name, obj: datasets.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
+    for name, ds in datasets:
+        _read_back(path, name, ds)
+    for key in ("num_params", "steps_completed"):
+        if not isinstance(attrs.get(key), int):
+            raise _error(path, f"root attribute {key} is missing or not an integer")
+    for name in ("init/params", "final/params"):
+        shape = _dataset(path, f, name).shape
+        if shape != (attrs["num_params"],):
+            raise _error(path, f"dataset /{name} has shape {list(shape)}, root attribute num_params is "
+                               f"{attrs['num_params']}")
+    steps = _dataset(path, f, "history/step")
+    if steps.size == 0:
+        raise _error(path, "dataset /history/step is empty")
+    # Every status records its last step except interrupted, which may stop between records but
+    # then checkpointed the step it stopped after.
+    last, completed = int(steps[-1]), attrs["steps_completed"]
+    if last != completed and not (status == "interrupted" and last < completed):
+        raise _error(path, f"dataset /history/step ends at step {last}, root attribute steps_completed is {completed}")
+    if status == "interrupted" and _dataset(path, f, "checkpoint/step").tolist() != [completed]:
+        raise _error(path, f"dataset /checkpoint/step is not [{completed}], the steps_completed of this "
+                           "interrupted run")
+    for group in f.values():
+        if isinstance(group, h5py.Group) and isinstance(group.get("step"), h5py.Dataset):
+            rows = group["step"].shape[0] if group["step"].ndim else 1
+            for ds in group.values():
+                if _is_extendible(ds) and ds.shape[0] != rows:
+                    raise _error(path, f"dataset {ds.name} has {ds.shape[0]} rows, {group.name}/step has {rows}")
 
 
 def _dataset(path, f: h5py.File, name: str) -> np.ndarray:

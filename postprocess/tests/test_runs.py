@@ -1,9 +1,11 @@
 """postprocess.runs: reading run files, and one-line RunFileErrors for every kind of bad input."""
+import shutil
+
 import h5py
 import numpy as np
 import pytest
 
-from conftest import FLOAT_ATTRS, INT_ATTRS, STRING_ATTRS, make_run_file
+from conftest import FLOAT_ATTRS, INT_ATTRS, STRING_ATTRS, assert_one_line_failure, cli, make_run_file
 from postprocess.runs import RunFileError, find_runs, load_run, load_runs
 
 
@@ -99,13 +101,46 @@ def _mismatch_modes(f):
     f["spectral/modes"] = np.arange(5, dtype=np.int64)
 
 
+def _shorten_history_column(f):
+    f["history/train_loss"].resize(20, axis=0)
+
+
+def _drop_spectral_row(f):
+    f["spectral/fft_error"].resize(20, axis=0)
+
+
+def _overstate_steps(f):
+    f.attrs["steps_completed"] = np.int64(21)
+
+
+def _drop_final_params(f):
+    del f["final/params"]
+
+
+def _resize_init_params(f):
+    del f["init/params"]
+    f["init/params"] = np.zeros(3)
+
+
+def _unfinished_status(f):
+    f.attrs["status"] = "running"
+
+
 @pytest.mark.parametrize("damage, expected", [
     (_set_format, "not a pgdx run file"),
     (_set_future_version, "format_version 2 is not supported"),
     (_drop_train_loss, "/history/train_loss is missing"),
     (_break_config_toml, "not valid TOML"),
     (_mismatch_modes, "/spectral/fft_error has shape"),
-], ids=["wrong-format", "future-version", "missing-dataset", "bad-config-toml", "modes-mismatch"])
+    (_shorten_history_column, "/history/train_loss has 20 rows, /history/step has 21"),
+    (_drop_spectral_row, "/spectral/fft_error has 20 rows, /spectral/step has 21"),
+    (_overstate_steps, "/history/step ends at step 20, root attribute steps_completed is 21"),
+    (_drop_final_params, "/final/params is missing"),
+    (_resize_init_params, "/init/params has shape [3], root attribute num_params is 7"),
+    (_unfinished_status, "status is 'running', not a final status"),
+], ids=["wrong-format", "future-version", "missing-dataset", "bad-config-toml", "modes-mismatch",
+        "short-history-column", "short-spectrum", "steps-completed", "no-final-params", "init-params-size",
+        "status-running"])
 def test_a_damaged_run_file_is_one_line_naming_the_problem(tmp_path, damage, expected):
     path = make_run_file(tmp_path / "damaged.h5")
     with h5py.File(path, "r+") as f:
@@ -129,3 +164,64 @@ def test_real_run_files_from_pgdx_load(pgdx_runs):
         assert run.init_params.size == run.attrs["num_params"]
         assert run.fft_error.shape == (run.spectral_step.size, run.attrs["num_train"] // 2 + 1)
         assert run.history["train_loss"].shape == run.history["step"].shape
+
+
+def test_an_interrupted_run_may_end_between_records_at_its_checkpoint(tmp_path):
+    path = make_run_file(tmp_path / "stopped.h5", status="interrupted")
+    with h5py.File(path, "r+") as f:
+        f.attrs["steps_completed"] = np.int64(23)  # stopped after step 23, last recorded 20
+        f["checkpoint/step"] = np.array([23], dtype=np.int64)
+    assert load_run(path).status == "interrupted"
+    with h5py.File(path, "r+") as f:
+        f["checkpoint/step"][0] = 20
+    assert "/checkpoint/step is not [23]" in one_line_error(path)
+
+
+def stored_offset(path, dataset):
+    """File offset of the first stored byte of `dataset` (None when nothing is stored): HDF5 1.10's
+    H5Dget_chunk_info for chunked datasets, H5Dget_offset for contiguous ones."""
+    with h5py.File(path, "r") as f:
+        ds = f[dataset]
+        if ds.chunks:
+            return ds.id.get_chunk_info(0).byte_offset if ds.id.get_num_chunks() else None
+        return ds.id.get_offset()
+
+
+def flip_bit(path, offset):
+    """One bit flipped with plain file I/O, as a failing disk or a bad copy would."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)[0]
+        f.seek(offset)
+        f.write(bytes([byte ^ 0x10]))
+
+
+def test_a_bit_flipped_in_any_dataset_of_a_real_run_is_refused_naming_it(pgdx_runs, tmp_path):
+    good = sorted(pgdx_runs.glob("*.h5"))[0]
+    with h5py.File(good, "r") as f:
+        names = []
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        assert all(f[n].fletcher32 for n in names if f[n].size)  # pgdx checksums everything it stores
+    detected = 0
+    for name in names:
+        offset = stored_offset(good, name)
+        assert offset is not None, name
+        bad = tmp_path / f"{name.replace('/', '_')}.h5"
+        shutil.copy(good, bad)
+        flip_bit(bad, offset)
+        message = one_line_error(bad)
+        assert f"dataset /{name} does not read back" in message and "checksum" in message
+        detected += 1
+    print(f"{good.name}: {len(names)} datasets, {detected} bit flips detected")
+    assert detected == len(names) >= 15
+    load_run(good)  # the copies were damaged, not it
+
+
+def test_the_cli_refuses_a_bit_flipped_run_with_one_line_and_exit_2(pgdx_runs, tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(pgdx_runs, runs)
+    bad = sorted(runs.glob("*.h5"))[-1]
+    flip_bit(bad, stored_offset(bad, "history/train_loss"))
+    assert_one_line_failure(cli("fig3", runs, "-o", tmp_path / "fig3.png"), str(bad), "/history/train_loss",
+                            "checksum")
+    assert not (tmp_path / "fig3.png").exists()

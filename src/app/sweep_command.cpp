@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <map>
 
-#include "pgdx/io/h5_file.hpp"
+#include "pgdx/io/run_file_check.hpp"
 #include "pgdx/io/sweep_config.hpp"
 #include "pgdx/util/errors.hpp"
 #include "train_command.hpp"
@@ -27,19 +27,13 @@ std::string out_dir_of(const SweepArguments& args, const io::SweepSpec& spec) {
   return args.out_dir.empty() ? "runs/" + spec.stem() : args.out_dir;
 }
 
-// completed | diverged | interrupted (from the file) | failed (a final file without a readable status) |
-// partial (only a .partial: still running, or killed before it could write its file) | missing.
-// A running point must not read as "failed": sweeps are checked while they run.
+// completed | diverged | interrupted (from the file) | corrupt (a final file that is not whole:
+// damaged data, short or missing datasets, no readable status; its status attribute is not to be
+// trusted) | partial (only a .partial: still running, or killed before it could write its file) | missing.
+// A running point must not read as "corrupt": sweeps are checked while they run.
 std::string point_status(const std::string& dir, const std::string& name) {
   const std::string base = (fs::path(dir) / name).string();
-  if (fs::exists(base + ".h5")) {
-    try {
-      io::H5File f(base + ".h5", io::H5File::Mode::read_only);
-      return f.has_attribute("status") ? f.string_attribute("status") : "failed";
-    } catch (const std::exception&) {
-      return "failed";
-    }
-  }
+  if (fs::exists(base + ".h5")) return io::to_string(io::check_run_file(base + ".h5").state);
   return fs::exists(base + ".h5.partial") ? "partial" : "missing";
 }
 
@@ -163,7 +157,7 @@ int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>&
       std::printf("%zu %-11s %s\n", k, status.c_str(), spec.point_name(k).c_str());
     }
     std::printf("total %zu:", spec.count());
-    for (const char* s : {"completed", "interrupted", "diverged", "partial", "failed", "missing"})
+    for (const char* s : {"completed", "interrupted", "diverged", "corrupt", "partial", "missing"})
       std::printf(" %s %d", s, counts[s]);
     std::printf("\n");
     return 0;

@@ -13,6 +13,7 @@
 #include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/io/run_file.hpp"
+#include "pgdx/io/run_file_check.hpp"
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
@@ -63,22 +64,33 @@ struct ResumePoint {
 
 // What `--resume` continues from: NAME.h5 if it was interrupted, else NAME.h5.partial if it holds
 // a checkpoint; nothing (a fresh start) if neither exists. A finished run is reported and left.
-// Every rank reads the file itself (read-only), so nothing needs broadcasting.
+// A NAME.h5 that is not whole (io::check_run_file) cannot be trusted to continue from nor to skip:
+// it is moved to NAME.h5.corrupt (kept for a post-mortem) and the run starts afresh.
+// Rank 0 checks NAME.h5 (a read of the whole file) and tells the others; then every rank reads the
+// checkpoint itself (read-only).
 std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const io::RunConfig& config,
                                              const parallel::Comm& comm, std::string& finished_status) {
   namespace fs = std::filesystem;
   const fs::path base = fs::path(args.out_dir) / config.run.name;
   const std::string final_path = base.string() + ".h5", partial_path = base.string() + ".h5.partial";
+  std::string final_state, corrupt_reason;
+  if (comm.is_root() && fs::exists(final_path)) {
+    const io::RunFileCheck check = io::check_run_file(final_path);
+    final_state = io::to_string(check.state);
+    corrupt_reason = check.reason;
+  }
+  comm.broadcast(final_state);
+  const bool corrupt = final_state == io::to_string(io::RunFileState::corrupt);
   std::optional<ResumePoint> point;
   {  // every rank's read-only handle is closed before the barrier below
     std::unique_ptr<io::H5File> file;
-    if (fs::exists(final_path)) {
-      file = std::make_unique<io::H5File>(final_path, io::H5File::Mode::read_only);
-      const std::string status = file->has_attribute("status") ? file->string_attribute("status") : "";
-      if (status != "interrupted") {
-        finished_status = status.empty() ? "unknown" : status;
-        file.reset();
-      }
+    if (corrupt) {
+      // Nothing in it is trusted, not even a checkpoint; a .partial beside it is replaced too.
+    } else if (!final_state.empty()) {
+      if (final_state == io::to_string(io::RunFileState::interrupted))
+        file = std::make_unique<io::H5File>(final_path, io::H5File::Mode::read_only);
+      else
+        finished_status = final_state;
     } else if (fs::exists(partial_path)) {
       try {
         file = std::make_unique<io::H5File>(partial_path, io::H5File::Mode::read_only);
@@ -95,6 +107,12 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
     }
   }
   comm.barrier();  // rank 0 reopens the file for writing only after every rank has closed it
+  if (corrupt && comm.is_root()) {
+    const std::string moved = final_path + ".corrupt";
+    fs::rename(final_path, moved);  // replaces an older .corrupt: the newest damage is the one to study
+    std::fprintf(stderr, "pgdx: warning: %s is corrupt (%s); moved to %s, starting afresh\n", final_path.c_str(),
+                 corrupt_reason.c_str(), moved.c_str());
+  }
   return point;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <utility>
 
 #include "pgdx/util/errors.hpp"
 
@@ -12,17 +13,19 @@ namespace pgdx::io {
 namespace {
 
 struct ErrorStack {
-  std::string outermost;  // HDF5's own description, the most useful one
+  std::string outermost;  // the API call's description
+  std::string innermost;  // the cause ("can't read data (data error detected by Fletcher32 checksum)")
   std::string os_error;   // the operating system's, when a system call failed underneath
 };
 
-// HDF5's file drivers report a failed system call as "... errno = 28, error message = 'No space
-// left on device', ..." somewhere down the stack.
+// Folds HDF5's error stack into what one line needs. HDF5's file drivers report a failed system
+// call as "... errno = 28, error message = 'No space left on device', ..." somewhere down the stack.
 herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
   auto* stack = static_cast<ErrorStack*>(data);
   if (!err->desc) return 0;
   const std::string desc = err->desc;
   if (n == 0) stack->outermost = desc;
+  stack->innermost = desc;
   const std::string marker = "error message = '";
   const auto at = desc.find(marker);
   if (stack->os_error.empty() && at != std::string::npos) {
@@ -37,8 +40,9 @@ herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &stack);
   H5Eclear2(H5E_DEFAULT);
   if (!stack.os_error.empty()) throw IoError(file + ": " + stack.os_error + " (HDF5 " + call + ")");
-  throw std::runtime_error(file + ": HDF5 " + call + " failed" +
-                           (stack.outermost.empty() ? "" : ": " + stack.outermost));
+  std::string detail = stack.outermost;
+  if (stack.innermost != stack.outermost) detail += " (" + stack.innermost + ")";
+  throw std::runtime_error(file + ": HDF5 " + call + " failed" + (detail.empty() ? "" : ": " + detail));
 }
 
 hid_t checked(hid_t id, const std::string& call, const std::string& file) {
@@ -65,6 +69,10 @@ class Handle {
   hid_t id_;
 };
 
+// HDF5 refuses chunks of 4 GiB or more; a chunk is also what a reader must hold (and checksum) at
+// once, so large fixed datasets are split well below that.
+constexpr hsize_t kMaxChunkBytes = hsize_t{64} << 20;
+
 hid_t link_properties_with_parents() {
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
@@ -81,6 +89,8 @@ hid_t open_or_create_extendible(hid_t file, const std::string& path, hid_t type,
   Handle space(checked(H5Screate_simple(rank, dims, max_dims), "H5Screate_simple", file_name));
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
   checked_status(H5Pset_chunk(dcpl, rank, chunk), "H5Pset_chunk", file_name);
+  // Every chunk carries a checksum, so a damaged file is detected when it is read.
+  checked_status(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", file_name);
   Handle lcpl(link_properties_with_parents());
   return checked(H5Dcreate2(file, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), "H5Dcreate2(" + path + ")",
                  file_name);
@@ -218,8 +228,22 @@ void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t m
                    const std::vector<std::uint64_t>& dims, const std::string& file_name) {
   std::vector<hsize_t> d(dims.begin(), dims.end());
   Handle space(checked(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), "H5Screate_simple", file_name));
+  // Filters (the checksum) need chunked storage. A zero-size dataset has no storage to protect, and
+  // HDF5 rejects zero-size chunks, so it stays contiguous.
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  if (!d.empty() && std::find(d.begin(), d.end(), hsize_t{0}) == d.end()) {
+    std::vector<hsize_t> chunk = d;
+    // Shrink the slowest axes first: a chunk of whole rows stays one contiguous run of the data.
+    hsize_t bytes = H5Tget_size(file_type);
+    for (std::size_t i = chunk.size(); i-- > 0;) {
+      chunk[i] = std::max<hsize_t>(1, std::min(chunk[i], kMaxChunkBytes / bytes));
+      bytes *= chunk[i];
+    }
+    checked_status(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk", file_name);
+    checked_status(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", file_name);
+  }
   Handle lcpl(link_properties_with_parents());
-  Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, dcpl, H5P_DEFAULT),
                       "H5Dcreate2(" + path + ")", file_name));
   checked_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
 }
@@ -311,6 +335,91 @@ bool H5File::extendible(const std::string& path) const {
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank)), max_dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space, dims.data(), max_dims.data());
   return max_dims[0] == H5S_UNLIMITED;
+}
+
+namespace {
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+  if (info->type != H5L_TYPE_HARD) return 0;
+  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) return -1;
+  if (H5Iget_type(object) == H5I_DATASET) static_cast<std::vector<std::string>*>(data)->push_back("/" + std::string(name));
+  H5Oclose(object);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> H5File::datasets() const {
+  std::vector<std::string> paths;
+  checked_status(H5Lvisit(id_, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &paths), "H5Lvisit(/)", path_);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+void H5File::read_back(const std::string& path) const {
+  // Large enough to read a file quickly, small enough that checking a big file needs little memory.
+  constexpr hsize_t kBlockBytes = hsize_t{64} << 20;
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle stored_type(checked(H5Dget_type(dset), "H5Dget_type(" + path + ")", path_));
+  Handle type(checked(H5Tget_native_type(stored_type, H5T_DIR_DEFAULT), "H5Tget_native_type(" + path + ")", path_));
+  Handle space(checked(H5Dget_space(dset), "H5Dget_space(" + path + ")", path_));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) fail("H5Sget_simple_extent_ndims(" + path + ")", path_);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  if (H5Sget_simple_extent_npoints(space) <= 0) return;
+  const hsize_t element = H5Tget_size(type);
+  const bool variable = H5Tis_variable_str(type) > 0 || H5Tget_class(type) == H5T_VLEN;
+  auto read = [&](hid_t memory, hid_t selection, hsize_t elements) {
+    std::vector<unsigned char> buffer(elements * element);
+    checked_status(H5Dread(dset, type, memory, selection, H5P_DEFAULT, buffer.data()), "H5Dread(" + path + ")",
+                   path_);
+    if (variable) H5Dvlen_reclaim(type, memory, H5P_DEFAULT, buffer.data());
+  };
+  if (rank == 0) return read(H5S_ALL, H5S_ALL, 1);
+  // Blocks of whole chunks along the first axis, so no chunk is read (and checksummed) twice.
+  hsize_t row_elements = 1;
+  for (int i = 1; i < rank; ++i) row_elements *= dims[static_cast<std::size_t>(i)];
+  hsize_t step = 1;
+  Handle dcpl(checked(H5Dget_create_plist(dset), "H5Dget_create_plist(" + path + ")", path_));
+  if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank));
+    H5Pget_chunk(dcpl, rank, chunk.data());
+    step = std::max<hsize_t>(1, chunk[0]);
+  }
+  step *= std::max<hsize_t>(1, kBlockBytes / std::max<hsize_t>(1, step * row_elements * element));
+  for (hsize_t first = 0; first < dims[0]; first += step) {
+    std::vector<hsize_t> start(dims.size(), 0), count = dims;
+    start[0] = first;
+    count[0] = std::min(step, dims[0] - first);
+    Handle selection(H5Scopy(space));
+    checked_status(H5Sselect_hyperslab(selection, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                   "H5Sselect_hyperslab(" + path + ")", path_);
+    Handle memory(H5Screate_simple(rank, count.data(), nullptr));
+    read(memory, selection, count[0] * row_elements);
+  }
+}
+
+std::vector<H5File::StoredBlock> H5File::stored_blocks(const std::string& path) const {
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle dcpl(checked(H5Dget_create_plist(dset), "H5Dget_create_plist(" + path + ")", path_));
+  std::vector<StoredBlock> blocks;
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED) {
+    const haddr_t offset = H5Dget_offset(dset);
+    if (offset != HADDR_UNDEF) blocks.push_back({offset, H5Dget_storage_size(dset)});
+    return blocks;
+  }
+  // HDF5 1.10 wants the dataset's own space here; H5S_ALL is refused.
+  Handle space(checked(H5Dget_space(dset), "H5Dget_space(" + path + ")", path_));
+  hsize_t chunks = 0;
+  checked_status(H5Dget_num_chunks(dset, space, &chunks), "H5Dget_num_chunks(" + path + ")", path_);
+  for (hsize_t i = 0; i < chunks; ++i) {
+    haddr_t offset = 0;
+    hsize_t size = 0;
+    checked_status(H5Dget_chunk_info(dset, space, i, nullptr, nullptr, &offset, &size),
+                   "H5Dget_chunk_info(" + path + ")", path_);
+    blocks.push_back({offset, size});
+  }
+  return blocks;
 }
 
 std::vector<double> H5File::read_reals(const std::string& path) const {

@@ -88,7 +88,7 @@ def test_status_reports_killed_diverged_and_missing_points_and_local_reruns_only
     status = run_pgdx(["sweep", config, "--status", "--out", out], check=True).stdout.splitlines()
     # The killed point left only its .partial file: "partial" (it could as well be still running).
     assert [line.split()[1] for line in status[:4]] == ["completed", "partial", "diverged", "missing"]
-    assert status[-1] == "total 4: completed 1 interrupted 0 diverged 1 partial 1 failed 0 missing 1"
+    assert status[-1] == "total 4: completed 1 interrupted 0 diverged 1 corrupt 0 partial 1 missing 1"
     finished = {p.name: p.stat().st_mtime_ns for p in out.glob("*.h5")}
     rerun = run_pgdx(["sweep", config, "--local", "-j", "2", "--out", out], check=True).stdout
     assert "4 points, 2 to run" in rerun
@@ -127,11 +127,11 @@ def test_local_points_run_side_by_side_are_not_bound_to_the_same_cores(tmp_path)
     assert sum("--bind-to none" in line for line in lines) == 4  # exactly the -j 2 launches
 
 
-def test_status_calls_an_unreadable_final_file_failed(tmp_path):
+def test_status_calls_an_unreadable_final_file_corrupt(tmp_path):
     out = tmp_path / "runs"
     out.mkdir()
     first = run_pgdx(["sweep", SMOKE, "--list"], check=True).stdout.splitlines()[0].split()[1]
     (out / f"{first}.h5").write_bytes(b"not an HDF5 file")
     status = run_pgdx(["sweep", SMOKE, "--status", "--out", out], check=True).stdout.splitlines()
-    assert status[0].split()[1] == "failed"
-    assert status[-1] == "total 4: completed 0 interrupted 0 diverged 0 partial 0 failed 1 missing 3"
+    assert status[0].split()[1] == "corrupt"
+    assert status[-1] == "total 4: completed 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 3"

@@ -1,7 +1,8 @@
 #pragma once
 // Thin RAII layer over the HDF5 C API: the only header that speaks HDF5 to the rest of io/.
 // Every failing call throws with the call spelled out and HDF5's own message; HDF5's automatic
-// stderr printing is switched off while pgdx holds a file.
+// stderr printing is switched off while pgdx holds a file. Every dataset it creates (except an empty
+// one) carries HDF5's Fletcher-32 checksum, so a damaged file fails when it is read, not later.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,6 +56,18 @@ class H5File {
   bool extendible(const std::string& path) const;
   std::vector<double> read_reals(const std::string& path) const;  // any numeric type, as float64
   std::vector<std::int64_t> read_integers(const std::string& path) const;
+
+  // Every dataset in the file (absolute paths, sorted), for whole-file checks.
+  std::vector<std::string> datasets() const;
+  // Reads the whole dataset in its stored type, a bounded block at a time, and discards it: HDF5
+  // verifies the Fletcher-32 checksum of every chunk it reads, so a damaged dataset throws here.
+  void read_back(const std::string& path) const;
+  // Where the dataset's stored bytes lie in the file: one block (contiguous) or one per chunk;
+  // none when nothing is stored. For tests and tools that damage files on purpose.
+  struct StoredBlock {
+    std::uint64_t offset = 0, size = 0;
+  };
+  std::vector<StoredBlock> stored_blocks(const std::string& path) const;
 
  private:
   std::int64_t id_ = -1;  // hid_t

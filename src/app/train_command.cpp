@@ -13,6 +13,7 @@
 #include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/io/run_file.hpp"
+#include "pgdx/io/run_lock.hpp"
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
@@ -120,6 +121,36 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
                   plan.bytes_per_rank / 1073741824.0, ranks_here, available / 1073741824.0, config.file.c_str());
     throw ConfigError(config.file, "", text);
   }
+
+  // One writer per run: rank 0 holds OUT/NAME.h5.lock from before anything reads or writes the
+  // run's files until RunFile::end has renamed them (`lock` outlives `file` below), also when an
+  // exception unwinds. A runner that finds it held stops with exit 0: a duplicate array element
+  // must not fail its array.
+  const io::LockMethod lock_method = io::lock_method_from_environment();
+  std::optional<io::RunLock> lock;
+  std::string lock_error, elsewhere;
+  if (comm.is_root()) {
+    try {
+      lock = io::RunLock::try_acquire(io::run_lock_path(args.out_dir, config.run.name), lock_method);
+      if (!lock->acquired()) elsewhere = lock->holder().describe();
+    } catch (const std::exception& e) {
+      lock_error = e.what();
+    }
+  }
+  comm.broadcast(lock_error);
+  if (!lock_error.empty()) throw std::runtime_error("cannot take the run lock: " + lock_error);
+  comm.broadcast(elsewhere);
+  if (!elsewhere.empty()) {
+    if (comm.is_root()) {
+      std::printf("pgdx: %s is running elsewhere (%s); not started\n", config.run.name.c_str(), elsewhere.c_str());
+      std::fflush(stdout);
+    }
+    return 0;
+  }
+  if (comm.is_root() && lock->taken_over())
+    std::fprintf(stderr, "pgdx: warning: %s: took over the stale lock of (%s): its holder is gone\n",
+                 config.run.name.c_str(), lock->taken_over()->describe().c_str());
+
   const auto task = task::make_task(config.task, config.run.seed);
   const std::unique_ptr<model::Model> model_owner = model::make_model(config.model, config.run.seed);
   model::Model& model = *model_owner;

@@ -6,12 +6,16 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 
 #include "pgdx/io/h5_file.hpp"
+#include "pgdx/io/run_lock.hpp"
 #include "pgdx/io/sweep_config.hpp"
 #include "pgdx/util/errors.hpp"
 #include "train_command.hpp"
@@ -45,6 +49,12 @@ std::string point_status(const std::string& dir, const std::string& name) {
 
 bool finished(const std::string& status) { return status == "completed" || status == "diverged"; }
 
+// Who runs the point now, if anyone (its run lock is held): such a point is neither to be started
+// here nor to be called failed, whatever its files say.
+std::optional<io::LockHolder> running_elsewhere(const std::string& dir, const std::string& name) {
+  return io::probe_run_lock(io::run_lock_path(dir, name));
+}
+
 long task_id_of(const SweepArguments& args, const io::SweepSpec& spec) {
   long k = -1;
   if (args.task_id) {
@@ -66,8 +76,45 @@ std::string self_path() {
   return ec ? std::string("pgdx") : p.string();
 }
 
-// Starts `mpirun -n R pgdx sweep FILE --task-id K …` with output to `log`; returns its pid.
-pid_t launch_point(const SweepArguments& args, const std::string& out, long k, const std::string& log) {
+// Opens a point's log for one more attempt: appended to, never truncated (another runner's
+// attempt, or an earlier one, keeps its output), after a header line naming this attempt.
+// Returns the descriptor and the log's size after the header (where this attempt's output starts).
+std::pair<int, long> open_log(const std::string& log, long k) {
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + log + ": " + std::strerror(errno));
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  char header[512];
+  const int n = std::snprintf(header, sizeof header, "==== pgdx sweep --local: point %ld on host %s, pid %ld, %s ====\n",
+                              k, host, static_cast<long>(getpid()), when);
+  if (::write(fd, header, static_cast<std::size_t>(n)) != n) {
+    ::close(fd);
+    throw std::runtime_error("cannot write " + log + ": " + std::strerror(errno));
+  }
+  return {fd, static_cast<long>(::lseek(fd, 0, SEEK_END))};
+}
+
+// Whether the attempt whose output starts at `offset` of `log` left the point to another runner:
+// run_configured found it running elsewhere, or finished by the time it had the lock (this
+// runner starts only points it saw unfinished). So such a point is not reported as run here.
+bool attempt_left_it_to_another(const std::string& log, long offset) {
+  std::ifstream in(log);
+  in.seekg(offset);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("pgdx: ", 0) == 0 && (line.find(" is running elsewhere (") != std::string::npos ||
+                                         line.find("; nothing to resume") != std::string::npos))
+      return true;
+  return false;
+}
+
+// Starts `mpirun -n R pgdx sweep FILE --task-id K …` with output to `log_fd`; returns its pid.
+pid_t launch_point(const SweepArguments& args, const std::string& out, long k, int log_fd) {
   const char* mpiexec = std::getenv("PGDX_MPIEXEC");
   std::vector<std::string> argv = {mpiexec ? mpiexec : "mpirun", "-n", std::to_string(args.ranks)};
   // Each mpirun binds its ranks from core 0 up, unaware of the others: with several points at
@@ -84,8 +131,8 @@ pid_t launch_point(const SweepArguments& args, const std::string& out, long k, c
   cargv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -106,31 +153,74 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
   // (Threads of side-by-side runs yield to each other: an SGD step of Fig. 5 took 82 ms instead of
   // 2.6 ms with OpenBLAS's default next to two other runs.)
   setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
-  std::map<pid_t, long> running;
-  std::size_t next = 0, done = 0, failures = 0, diverged = 0;
+  struct Attempt {
+    long k;
+    std::string log;
+    long offset;
+  };
+  std::map<pid_t, Attempt> running;
+  std::size_t next = 0, done = 0, failures = 0, diverged = 0, elsewhere = 0;
+  // Another runner (a second `sweep --local`, an array element) may hold or finish any point
+  // while this one works through its list: such points are reported, never started or failed.
+  const auto report_elsewhere = [&](long k, const std::string& what) {
+    ++elsewhere;
+    std::printf("[%zu/%zu] point %ld %s: %s\n", ++done, todo.size(), k, spec.point_name(k).c_str(), what.c_str());
+    std::fflush(stdout);
+  };
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < args.jobs) {
       const long k = todo[next++];
+      if (const auto holder = running_elsewhere(out, spec.point_name(k))) {
+        report_elsewhere(k, "running elsewhere (" + holder->describe() + "); skipped");
+        continue;
+      }
+      if (const std::string status = point_status(out, spec.point_name(k)); finished(status)) {
+        report_elsewhere(k, status + " elsewhere; skipped");
+        continue;
+      }
       const std::string log = (fs::path(out) / "logs" / (spec.point_name(k) + ".log")).string();
-      running[launch_point(args, out, k, log)] = k;
+      const auto [fd, offset] = open_log(log, k);
+      pid_t pid = 0;
+      try {
+        pid = launch_point(args, out, k, fd);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      ::close(fd);
+      running[pid] = Attempt{k, log, offset};
     }
+    if (running.empty()) continue;
     int wstatus = 0;
     const pid_t pid = waitpid(-1, &wstatus, 0);
     if (pid < 0) break;
     const auto it = running.find(pid);
     if (it == running.end()) continue;
-    const long k = it->second;
+    const Attempt attempt = it->second;
+    const long k = attempt.k;
     running.erase(it);
-    ++done;
     const std::string status = point_status(out, spec.point_name(k));
     const bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+    if (ok && attempt_left_it_to_another(attempt.log, attempt.offset)) {
+      report_elsewhere(k, finished(status) ? status + " elsewhere" : "running elsewhere");
+      continue;
+    }
+    if (!finished(status)) {
+      if (const auto holder = running_elsewhere(out, spec.point_name(k))) {
+        report_elsewhere(k, "running elsewhere (" + holder->describe() + ")" +
+                                (ok ? "" : "; this attempt exited non-zero, see logs/"));
+        continue;
+      }
+    }
+    ++done;
     if (!ok || !finished(status)) ++failures;
     if (status == "diverged") ++diverged;  // finished, but a user should not miss it
     std::printf("[%zu/%zu] point %ld %s: %s%s\n", done, todo.size(), k, spec.point_name(k).c_str(), status.c_str(),
                 ok ? "" : " (non-zero exit; see logs/)");
     std::fflush(stdout);
   }
-  std::printf("sweep finished: %zu run, %zu failed, %zu diverged\n", done, failures, diverged);
+  std::printf("sweep finished: %zu run, %zu failed, %zu diverged, %zu elsewhere\n", done - elsewhere, failures,
+              diverged, elsewhere);
   return failures == 0 ? 0 : 1;
 }
 
@@ -158,12 +248,14 @@ int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>&
     const std::string out = out_dir_of(args, spec);
     std::map<std::string, int> counts;
     for (std::size_t k = 0; k < spec.count(); ++k) {
-      const std::string status = point_status(out, spec.point_name(k));
+      const auto holder = running_elsewhere(out, spec.point_name(k));
+      const std::string status = holder ? "running" : point_status(out, spec.point_name(k));
       ++counts[status];
-      std::printf("%zu %-11s %s\n", k, status.c_str(), spec.point_name(k).c_str());
+      std::printf("%zu %-11s %s%s\n", k, status.c_str(), spec.point_name(k).c_str(),
+                  holder ? ("  (" + holder->describe() + ")").c_str() : "");
     }
     std::printf("total %zu:", spec.count());
-    for (const char* s : {"completed", "interrupted", "diverged", "partial", "failed", "missing"})
+    for (const char* s : {"completed", "running", "interrupted", "diverged", "partial", "failed", "missing"})
       std::printf(" %s %d", s, counts[s]);
     std::printf("\n");
     return 0;

@@ -58,7 +58,7 @@ def test_array_sweep_and_dependent_postprocess_job(slurm, tmp_path):
     wait_for_empty_queue()
     status = subprocess.run([PGDX, "sweep", str(SMOKE), "--status", "--out", str(out)], capture_output=True, text=True,
                             check=True).stdout
-    assert status.splitlines()[-1] == "total 4: completed 4 interrupted 0 diverged 0 partial 0 failed 0 missing 0"
+    assert status.splitlines()[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 partial 0 failed 0 missing 0"
     png = out / "fig3.png"
     assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
     assert "nothing to submit" in submit("--out", out)

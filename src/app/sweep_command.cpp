@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -78,8 +79,7 @@ std::string self_path() {
 
 // Opens a point's log for one more attempt: appended to, never truncated (another runner's
 // attempt, or an earlier one, keeps its output), after a header line naming this attempt.
-// Returns the descriptor and the log's size after the header (where this attempt's output starts).
-std::pair<int, long> open_log(const std::string& log, long k) {
+int open_log(const std::string& log, long k) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot open " + log + ": " + std::strerror(errno));
   char host[256] = {};
@@ -96,25 +96,22 @@ std::pair<int, long> open_log(const std::string& log, long k) {
     ::close(fd);
     throw std::runtime_error("cannot write " + log + ": " + std::strerror(errno));
   }
-  return {fd, static_cast<long>(::lseek(fd, 0, SEEK_END))};
+  return fd;
 }
 
-// Whether the attempt whose output starts at `offset` of `log` left the point to another runner:
-// run_configured found it running elsewhere, or finished by the time it had the lock (this
-// runner starts only points it saw unfinished). So such a point is not reported as run here.
-bool attempt_left_it_to_another(const std::string& log, long offset) {
-  std::ifstream in(log);
-  in.seekg(offset);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("pgdx: ", 0) == 0 && (line.find(" is running elsewhere (") != std::string::npos ||
-                                         line.find("; nothing to resume") != std::string::npos))
-      return true;
-  return false;
+// How the attempt that was told to report to `path` ended (a RunOutcome name), and the file
+// removed; empty if it did not say (it crashed, or mpirun could not start it).
+std::string take_outcome(const std::string& path) {
+  std::string word;
+  std::ifstream(path) >> word;
+  std::remove(path.c_str());
+  return word;
 }
 
-// Starts `mpirun -n R pgdx sweep FILE --task-id K …` with output to `log_fd`; returns its pid.
-pid_t launch_point(const SweepArguments& args, const std::string& out, long k, int log_fd) {
+// Starts `mpirun -n R pgdx sweep FILE --task-id K …` with output to `log_fd` and
+// PGDX_SWEEP_OUTCOME=`outcome` in its environment; returns its pid.
+pid_t launch_point(const SweepArguments& args, const std::string& out, long k, int log_fd,
+                   const std::string& outcome) {
   const char* mpiexec = std::getenv("PGDX_MPIEXEC");
   std::vector<std::string> argv = {mpiexec ? mpiexec : "mpirun", "-n", std::to_string(args.ranks)};
   // Each mpirun binds its ranks from core 0 up, unaware of the others: with several points at
@@ -133,8 +130,14 @@ pid_t launch_point(const SweepArguments& args, const std::string& out, long k, i
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+  std::vector<std::string> env = {"PGDX_SWEEP_OUTCOME=" + outcome};
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "PGDX_SWEEP_OUTCOME=", 19) != 0) env.emplace_back(*e);
+  std::vector<char*> cenv;
+  for (std::string& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error(std::string("cannot start ") + cargv[0] + ": " + std::strerror(rc));
   return pid;
@@ -153,10 +156,21 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
   // (Threads of side-by-side runs yield to each other: an SGD step of Fig. 5 took 82 ms instead of
   // 2.6 ms with OpenBLAS's default next to two other runs.)
   setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
+  // Each child says how its point ended in a file of this runner's own (a log is shared with
+  // other runners, so its text cannot tell whose attempt wrote what).
+  std::string outcomes = (fs::temp_directory_path() / "pgdx-sweep-XXXXXX").string();
+  if (!mkdtemp(outcomes.data()))
+    throw std::runtime_error("cannot create " + outcomes + ": " + std::strerror(errno));
+  struct OutcomesFolder {
+    std::string path;
+    ~OutcomesFolder() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } outcomes_folder{outcomes};
   struct Attempt {
     long k;
-    std::string log;
-    long offset;
+    std::string outcome;
   };
   std::map<pid_t, Attempt> running;
   std::size_t next = 0, done = 0, failures = 0, diverged = 0, elsewhere = 0;
@@ -179,16 +193,17 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
         continue;
       }
       const std::string log = (fs::path(out) / "logs" / (spec.point_name(k) + ".log")).string();
-      const auto [fd, offset] = open_log(log, k);
+      const std::string outcome = (fs::path(outcomes) / std::to_string(k)).string();
+      const int fd = open_log(log, k);
       pid_t pid = 0;
       try {
-        pid = launch_point(args, out, k, fd);
+        pid = launch_point(args, out, k, fd, outcome);
       } catch (...) {
         ::close(fd);
         throw;
       }
       ::close(fd);
-      running[pid] = Attempt{k, log, offset};
+      running[pid] = Attempt{k, outcome};
     }
     if (running.empty()) continue;
     int wstatus = 0;
@@ -201,7 +216,8 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
     running.erase(it);
     const std::string status = point_status(out, spec.point_name(k));
     const bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-    if (ok && attempt_left_it_to_another(attempt.log, attempt.offset)) {
+    const std::string outcome = take_outcome(attempt.outcome);
+    if (outcome == to_string(RunOutcome::running_elsewhere) || outcome == to_string(RunOutcome::finished_already)) {
       report_elsewhere(k, finished(status) ? status + " elsewhere" : "running elsewhere");
       continue;
     }
@@ -267,7 +283,13 @@ int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>&
   train.out_dir = out_dir_of(args, spec);
   train.quiet = args.quiet;
   train.resume = true;  // a completed point is skipped, an interrupted one continues
-  return run_configured(spec.point_config(static_cast<std::size_t>(k)), train, world());
+  const parallel::Comm comm = world();
+  RunOutcome outcome = RunOutcome::ran;
+  const int code = run_configured(spec.point_config(static_cast<std::size_t>(k)), train, comm, &outcome);
+  // `sweep --local` asks each point it starts how it ended (run_local).
+  if (const char* report = std::getenv("PGDX_SWEEP_OUTCOME"); report && *report && comm.is_root())
+    std::ofstream(report) << to_string(outcome) << "\n";
+  return code;
 }
 
 }  // namespace pgdx::app

@@ -107,7 +107,18 @@ int run_train(const TrainArguments& args, const parallel::Comm& comm) {
   return run_configured(io::load_run_config(args.config_file, args.overrides), args, comm);
 }
 
-int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm) {
+const char* to_string(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::ran: return "ran";
+    case RunOutcome::running_elsewhere: return "running-elsewhere";
+    case RunOutcome::finished_already: return "finished-already";
+  }
+  return "ran";
+}
+
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm,
+                   RunOutcome* outcome) {
+  if (outcome) *outcome = RunOutcome::ran;
   // Refuse, before anything is written, a run that cannot fit in this node's memory.
   const Plan plan = make_plan(config, comm.size());
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -145,6 +156,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       std::printf("pgdx: %s is running elsewhere (%s); not started\n", config.run.name.c_str(), elsewhere.c_str());
       std::fflush(stdout);
     }
+    if (outcome) *outcome = RunOutcome::running_elsewhere;
     return 0;
   }
   if (comm.is_root() && lock->taken_over())
@@ -184,6 +196,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       if (comm.is_root())
         std::printf("pgdx: %s/%s.h5 is already %s; nothing to resume\n", args.out_dir.c_str(),
                     config.run.name.c_str(), finished.c_str());
+      if (outcome) *outcome = RunOutcome::finished_already;
       return 0;
     }
     if (resume) {

@@ -90,8 +90,9 @@ int open_log(const std::string& log, long k) {
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &parts);
   char header[512];
-  const int n = std::snprintf(header, sizeof header, "==== pgdx sweep --local: point %ld on host %s, pid %ld, %s ====\n",
-                              k, host, static_cast<long>(getpid()), when);
+  const int n = std::snprintf(header, sizeof header,
+                              "==== pgdx sweep --local: point %ld on host %s, pid %ld, %s ====\n", k, host,
+                              static_cast<long>(getpid()), when);
   if (::write(fd, header, static_cast<std::size_t>(n)) != n) {
     ::close(fd);
     throw std::runtime_error("cannot write " + log + ": " + std::strerror(errno));

@@ -134,9 +134,9 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   }
 
   // One writer per run: rank 0 holds OUT/NAME.h5.lock from before anything reads or writes the
-  // run's files until RunFile::end has renamed them (`lock` outlives `file` below), also when an
-  // exception unwinds. A runner that finds it held stops with exit 0: a duplicate array element
-  // must not fail its array.
+  // run's files until RunFile::end has renamed .partial to .h5 (`lock` outlives `file` below),
+  // and releases it when an exception unwinds too. A runner that finds it held stops with exit 0:
+  // a duplicate array element must not fail its array.
   const io::LockMethod lock_method = io::lock_method_from_environment();
   std::optional<io::RunLock> lock;
   std::string lock_error, elsewhere;

@@ -14,6 +14,7 @@
 #include "pgdx/io/run_config.hpp"
 #include "pgdx/io/run_file.hpp"
 #include "pgdx/io/run_file_check.hpp"
+#include "pgdx/io/run_lock.hpp"
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
@@ -124,7 +125,18 @@ int run_train(const TrainArguments& args, const parallel::Comm& comm) {
   return run_configured(io::load_run_config(args.config_file, args.overrides), args, comm);
 }
 
-int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm) {
+const char* to_string(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::ran: return "ran";
+    case RunOutcome::running_elsewhere: return "running-elsewhere";
+    case RunOutcome::finished_already: return "finished-already";
+  }
+  return "ran";
+}
+
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm,
+                   RunOutcome* outcome) {
+  if (outcome) *outcome = RunOutcome::ran;
   // Refuse, before anything is written, a run that cannot fit in this node's memory.
   const Plan plan = make_plan(config, comm.size());
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -138,6 +150,37 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
                   plan.bytes_per_rank / 1073741824.0, ranks_here, available / 1073741824.0, config.file.c_str());
     throw ConfigError(config.file, "", text);
   }
+
+  // One writer per run: rank 0 holds OUT/NAME.h5.lock from before anything reads or writes the
+  // run's files until RunFile::end has renamed .partial to .h5 (`lock` outlives `file` below),
+  // and releases it when an exception unwinds too. A runner that finds it held stops with exit 0:
+  // a duplicate array element must not fail its array.
+  const io::LockMethod lock_method = io::lock_method_from_environment();
+  std::optional<io::RunLock> lock;
+  std::string lock_error, elsewhere;
+  if (comm.is_root()) {
+    try {
+      lock = io::RunLock::try_acquire(io::run_lock_path(args.out_dir, config.run.name), lock_method);
+      if (!lock->acquired()) elsewhere = lock->holder().describe();
+    } catch (const std::exception& e) {
+      lock_error = e.what();
+    }
+  }
+  comm.broadcast(lock_error);
+  if (!lock_error.empty()) throw std::runtime_error("cannot take the run lock: " + lock_error);
+  comm.broadcast(elsewhere);
+  if (!elsewhere.empty()) {
+    if (comm.is_root()) {
+      std::printf("pgdx: %s is running elsewhere (%s); not started\n", config.run.name.c_str(), elsewhere.c_str());
+      std::fflush(stdout);
+    }
+    if (outcome) *outcome = RunOutcome::running_elsewhere;
+    return 0;
+  }
+  if (comm.is_root() && lock->taken_over())
+    std::fprintf(stderr, "pgdx: warning: %s: took over the stale lock of (%s): its holder is gone\n",
+                 config.run.name.c_str(), lock->taken_over()->describe().c_str());
+
   const auto task = task::make_task(config.task, config.run.seed);
   const std::unique_ptr<model::Model> model_owner = model::make_model(config.model, config.run.seed);
   model::Model& model = *model_owner;
@@ -171,6 +214,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       if (comm.is_root())
         std::printf("pgdx: %s/%s.h5 is already %s; nothing to resume\n", args.out_dir.c_str(),
                     config.run.name.c_str(), finished.c_str());
+      if (outcome) *outcome = RunOutcome::finished_already;
       return 0;
     }
     if (resume) {

@@ -18,8 +18,14 @@ struct TrainArguments {
 // `pgdx train`: returns the process exit code; throws InputError for bad input.
 int run_train(const TrainArguments& args, const parallel::Comm& comm);
 
+// How run_configured ended, beyond its exit code (which is 0 for all three: a duplicate array
+// element must not fail its array): `sweep --local` tells a point it ran from one it left alone.
+enum class RunOutcome { ran, running_elsewhere, finished_already };
+const char* to_string(RunOutcome outcome);
+
 // One run of an already loaded configuration (train, and each sweep point). args.config_file and
-// args.overrides are not read.
-int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm);
+// args.overrides are not read. `outcome`, if given, is set on every rank.
+int run_configured(const io::RunConfig& config, const TrainArguments& args, const parallel::Comm& comm,
+                   RunOutcome* outcome = nullptr);
 
 }  // namespace pgdx::app

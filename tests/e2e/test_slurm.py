@@ -58,7 +58,7 @@ def test_array_sweep_and_dependent_postprocess_job(slurm, tmp_path):
     wait_for_empty_queue()
     status = subprocess.run([PGDX, "sweep", str(SMOKE), "--status", "--out", str(out)], capture_output=True, text=True,
                             check=True).stdout
-    assert status.splitlines()[-1] == "total 4: completed 4 interrupted 0 diverged 0 corrupt 0 partial 0 missing 0"
+    assert status.splitlines()[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 corrupt 0 partial 0 missing 0"
     png = out / "fig3.png"
     assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
     assert "nothing to submit" in submit("--out", out)
@@ -82,9 +82,57 @@ def test_a_preempted_element_requeues_alone_and_matches_an_uninterrupted_run(slu
         assert 0 < f.attrs["resumed_from_step"] < 30000, "the element was not interrupted and resumed"
         resumed = f["/final/params"][()]
     log = (out / f"slurm-{job}_0.out").read_text()
-    assert "restart 1" in log
+    assert "restart 0" in log and "restart 1" in log  # --open-mode=append kept the preempted part
     reference = tmp_path / "reference"
     subprocess.run([PGDX, "sweep", str(SMOKE), *long_point, "--task-id", "0", "--out", str(reference), "--quiet"],
                    check=True, capture_output=True)
     with h5py.File(next(reference.glob("*.h5")), "r") as f:
         assert np.array_equal(f["/final/params"][()], resumed)
+
+
+def test_an_array_submitted_twice_computes_every_point_once(slurm, tmp_path):
+    """Elements of the second array find their points running (or finished) elsewhere and exit 0,
+    so both arrays and both post-processing jobs complete and every file is written once."""
+    out = tmp_path / "runs"
+    steps, every = 3000, 10  # a few seconds per point
+    longer = ["--set", f"run.steps={steps}", "--set", f"run.record_every={every}"]
+    # Held, then one element at a time per array: the two arrays run side by side on the two cores
+    # and start each point together (left alone, the first array's elements would take both cores
+    # and the second's would only ever find finished points).
+    submitted = [submit("--out", out, *longer, "--", "--hold") for _ in range(2)]
+    jobs = [next(line.split()[3].rstrip(":") for line in s.splitlines() if "array job" in line) for s in submitted]
+    posts = [next(line.split()[3] for line in s.splitlines() if "post-processing job" in line) for s in submitted]
+    points = [int(s.split("points ")[1].split()[0]) for s in submitted]
+    for job in jobs:
+        subprocess.run(["scontrol", "update", f"JobId={job}", "ArrayTaskThrottle=1"], check=True)
+    subprocess.run(["scontrol", "release", *jobs, *posts], check=True)
+    wait_for_empty_queue()
+    names = [line.split()[1] for line in subprocess.run([PGDX, "sweep", str(SMOKE), "--list"], capture_output=True,
+                                                        text=True, check=True).stdout.splitlines()]
+    logs = [p.read_text() for job in jobs for p in out.glob(f"slurm-{job}_*.out")]
+    corrupt, wrong_rows, twice = [], [], []
+    for k, name in enumerate(names):
+        try:
+            with h5py.File(out / f"{name}.h5", "r") as f:
+                recorded = f["/history/step"][()]
+                if f.attrs["status"] != "completed" or not np.array_equal(recorded, np.arange(0, steps + 1, every)):
+                    wrong_rows.append(name)
+        except (OSError, KeyError):
+            corrupt.append(name)
+        runs = sum(log.count(f"-> {out / name}.h5") for log in logs)  # the completion line names the file
+        if runs != 1:
+            twice.append((name, runs))
+    elsewhere = sum(log.count(" is running elsewhere (") for log in logs)
+    finished = sum(log.count("; nothing to resume") for log in logs)
+    print(f"\narray submitted twice ({points[0]} + {points[1]} elements): {len(names)} files, {len(corrupt)} corrupt, "
+          f"{len(twice)} points run twice or never, {len(wrong_rows)} with wrong history rows; "
+          f"{elsewhere} elements found their point running elsewhere, {finished} found it finished")
+    assert corrupt == [] and wrong_rows == [] and twice == []
+    assert elsewhere >= 1  # the arrays did meet at a running point
+    status = subprocess.run([PGDX, "sweep", str(SMOKE), "--status", "--out", str(out), *longer], capture_output=True,
+                            text=True, check=True).stdout
+    assert status.splitlines()[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 partial 0 failed 0 missing 0"
+    assert not list(out.glob("*.partial")) and not list(out.glob("*.lock"))
+    for job in jobs:  # every element of both arrays succeeded: sacct may be absent, the logs say it
+        for log in out.glob(f"slurm-{job}_*.out"):
+            assert "error" not in log.read_text().lower(), log.read_text()

@@ -88,7 +88,7 @@ def test_status_reports_killed_diverged_and_missing_points_and_local_reruns_only
     status = run_pgdx(["sweep", config, "--status", "--out", out], check=True).stdout.splitlines()
     # The killed point left only its .partial file: "partial" (it could as well be still running).
     assert [line.split()[1] for line in status[:4]] == ["completed", "partial", "diverged", "missing"]
-    assert status[-1] == "total 4: completed 1 interrupted 0 diverged 1 corrupt 0 partial 1 missing 1"
+    assert status[-1] == "total 4: completed 1 running 0 interrupted 0 diverged 1 corrupt 0 partial 1 missing 1"
     finished = {p.name: p.stat().st_mtime_ns for p in out.glob("*.h5")}
     rerun = run_pgdx(["sweep", config, "--local", "-j", "2", "--out", out], check=True).stdout
     assert "4 points, 2 to run" in rerun
@@ -134,4 +134,4 @@ def test_status_calls_an_unreadable_final_file_corrupt(tmp_path):
     (out / f"{first}.h5").write_bytes(b"not an HDF5 file")
     status = run_pgdx(["sweep", SMOKE, "--status", "--out", out], check=True).stdout.splitlines()
     assert status[0].split()[1] == "corrupt"
-    assert status[-1] == "total 4: completed 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 3"
+    assert status[-1] == "total 4: completed 0 running 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 3"

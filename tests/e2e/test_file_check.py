@@ -58,7 +58,7 @@ def test_a_bit_flipped_in_any_dataset_is_corrupt_for_sweep_status_and_refused_by
     base = tmp_path / "base"
     run_pgdx(["sweep", SMOKE, "--task-id", 0, *SHORT, "--out", base, "--quiet"], check=True)
     (good,) = base.glob("*.h5")
-    assert status_lines(base)[-1] == "total 4: completed 1 interrupted 0 diverged 0 corrupt 0 partial 0 missing 3"
+    assert status_lines(base)[-1] == "total 4: completed 1 running 0 interrupted 0 diverged 0 corrupt 0 partial 0 missing 3"
     names = dataset_names(good)
     flipped = reported = refused = 0
     for i, name in enumerate(names):
@@ -72,7 +72,7 @@ def test_a_bit_flipped_in_any_dataset_is_corrupt_for_sweep_status_and_refused_by
         flipped += 1
         lines = status_lines(folder)
         if lines[0].split()[1] == "corrupt" and \
-                lines[-1] == "total 4: completed 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 3":
+                lines[-1] == "total 4: completed 0 running 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 3":
             reported += 1
         try:
             load_run(bad)
@@ -123,11 +123,11 @@ def test_sweep_local_reruns_a_corrupt_point_only(tmp_path):
     flip_bit(out / f"{name}.h5", stored_offset(out / f"{name}.h5", "final/params"))
     lines = status_lines(out)
     assert lines[2].split()[1] == "corrupt"
-    assert lines[-1] == "total 4: completed 3 interrupted 0 diverged 0 corrupt 1 partial 0 missing 0"
+    assert lines[-1] == "total 4: completed 3 running 0 interrupted 0 diverged 0 corrupt 1 partial 0 missing 0"
     rerun = run_pgdx(["sweep", SMOKE, "--local", *SHORT, "--out", out], check=True).stdout
     assert "4 points, 1 to run" in rerun and f"point 2 {name}: completed" in rerun
     assert (out / f"{name}.h5.corrupt").exists()
-    assert status_lines(out)[-1] == "total 4: completed 4 interrupted 0 diverged 0 corrupt 0 partial 0 missing 0"
+    assert status_lines(out)[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 corrupt 0 partial 0 missing 0"
 
 
 def without_checksums(source, target):

@@ -65,8 +65,8 @@ def test_two_local_sweeps_of_one_folder_compute_every_point_once(tmp_path):
     assert all(", 0 failed," in s for s in summaries), summaries
     assert not list(out.glob("*.partial")) and not list(out.glob("*.lock"))
     status = run_pgdx(["sweep", SEEDS, "--status", "--set", f"run.steps={steps}", "--out", out], check=True).stdout
-    assert status.splitlines()[-1] == ("total 15: completed 15 running 0 interrupted 0 diverged 0 partial 0 "
-                                       "failed 0 missing 0")
+    assert status.splitlines()[-1] == ("total 15: completed 15 running 0 interrupted 0 diverged 0 corrupt 0 "
+                                       "partial 0 missing 0")
 
 
 def test_a_second_resume_of_a_running_run_stops_with_exit_0_and_the_file_stays_intact(tmp_path):
@@ -102,7 +102,7 @@ def test_status_and_local_see_a_point_running_elsewhere(tmp_path):
         wait_for(out / f"{names[0]}.h5.lock", endless)
         status = run_pgdx(["sweep", SMOKE, "--status", "--out", out], check=True).stdout.splitlines()
         assert status[0].split()[1] == "running" and f", pid {endless.pid}, since " in status[0]
-        assert status[-1] == "total 4: completed 0 running 1 interrupted 0 diverged 0 partial 0 failed 0 missing 3"
+        assert status[-1] == "total 4: completed 0 running 1 interrupted 0 diverged 0 corrupt 0 partial 0 missing 3"
         earlier = out / "logs" / f"{names[1]}.log"
         earlier.parent.mkdir(parents=True)
         earlier.write_text("output of an earlier attempt\n")
@@ -120,5 +120,5 @@ def test_status_and_local_see_a_point_running_elsewhere(tmp_path):
         printed = endless.communicate(timeout=120)[0]
     assert endless.returncode == 0, printed
     status = run_pgdx(["sweep", SMOKE, "--status", "--out", out], check=True).stdout.splitlines()
-    assert status[-1] == "total 4: completed 3 running 0 interrupted 1 diverged 0 partial 0 failed 0 missing 0"
+    assert status[-1] == "total 4: completed 3 running 0 interrupted 1 diverged 0 corrupt 0 partial 0 missing 0"
     assert not list(out.glob("*.lock"))

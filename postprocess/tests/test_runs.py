@@ -1,11 +1,16 @@
 """postprocess.runs: reading run files, and one-line RunFileErrors for every kind of bad input."""
+import pathlib
 import shutil
+import sys
 
 import h5py
 import numpy as np
 import pytest
 
 from conftest import FLOAT_ATTRS, INT_ATTRS, STRING_ATTRS, assert_one_line_failure, cli, make_run_file
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "support"))
+from h5_damage import flip_bit, stored_offset  # noqa: E402
 from postprocess.runs import RunFileError, find_runs, load_run, load_runs
 
 
@@ -175,25 +180,6 @@ def test_an_interrupted_run_may_end_between_records_at_its_checkpoint(tmp_path):
     with h5py.File(path, "r+") as f:
         f["checkpoint/step"][0] = 20
     assert "/checkpoint/step is not [23]" in one_line_error(path)
-
-
-def stored_offset(path, dataset):
-    """File offset of the first stored byte of `dataset` (None when nothing is stored): HDF5 1.10's
-    H5Dget_chunk_info for chunked datasets, H5Dget_offset for contiguous ones."""
-    with h5py.File(path, "r") as f:
-        ds = f[dataset]
-        if ds.chunks:
-            return ds.id.get_chunk_info(0).byte_offset if ds.id.get_num_chunks() else None
-        return ds.id.get_offset()
-
-
-def flip_bit(path, offset):
-    """One bit flipped with plain file I/O, as a failing disk or a bad copy would."""
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)[0]
-        f.seek(offset)
-        f.write(bytes([byte ^ 0x10]))
 
 
 def test_a_bit_flipped_in_any_dataset_of_a_real_run_is_refused_naming_it(pgdx_runs, tmp_path):

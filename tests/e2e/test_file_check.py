@@ -14,6 +14,8 @@ from conftest import FIG3, PGDX, SOURCE_DIR, run_pgdx
 
 sys.path.insert(0, str(SOURCE_DIR))
 from postprocess.runs import RunFileError, load_run  # noqa: E402
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "support"))
+from h5_damage import flip_bit, stored_offset  # noqa: E402
 
 SMOKE = SOURCE_DIR / "jobs" / "smoke_sweep.toml"
 SHORT = ["--set", "run.steps=20"]
@@ -24,25 +26,6 @@ def dataset_names(path):
         names = []
         f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
         return names
-
-
-def stored_offset(path, name):
-    """File offset of the first stored byte of a dataset: HDF5 1.10's H5Dget_chunk_info for chunked
-    datasets, H5Dget_offset for contiguous ones (None when nothing is stored)."""
-    with h5py.File(path, "r") as f:
-        ds = f[name]
-        if ds.chunks:
-            return ds.id.get_chunk_info(0).byte_offset if ds.id.get_num_chunks() else None
-        return ds.id.get_offset()
-
-
-def flip_bit(path, offset):
-    """One bit flipped with plain file I/O, as a failing disk or a bad copy would."""
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)[0]
-        f.seek(offset)
-        f.write(bytes([byte ^ 0x10]))
 
 
 def status_lines(folder):

@@ -8,21 +8,13 @@
 
 #include "pgdx/io/h5_file.hpp"
 #include "pgdx/io/run_writer.hpp"
+#include "scratch_dir.hpp"
 
 using namespace pgdx;
 namespace fs = std::filesystem;
 
-namespace {
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("pgdx_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-}  // namespace
-
 TEST_CASE("H5File round-trips attributes, fixed datasets and appended columns", "[io][hdf5]") {
-  const auto dir = fresh_dir("h5");
+  const auto dir = test::fresh_dir("h5");
   const std::string path = (dir / "a.h5").string();
   {
     io::H5File f(path, io::H5File::Mode::create_truncate);
@@ -57,7 +49,7 @@ TEST_CASE("H5File round-trips attributes, fixed datasets and appended columns", 
 }
 
 TEST_CASE("H5File reports a file that is not HDF5 with its name", "[io][hdf5]") {
-  const auto dir = fresh_dir("bad");
+  const auto dir = test::fresh_dir("bad");
   const std::string path = (dir / "not.h5").string();
   { std::ofstream(path) << "definitely not hdf5"; }
   CHECK_THROWS_WITH(io::H5File(path, io::H5File::Mode::read_only), Catch::Contains(path));
@@ -65,7 +57,7 @@ TEST_CASE("H5File reports a file that is not HDF5 with its name", "[io][hdf5]") 
 }
 
 TEST_CASE("RunWriter keeps .h5.partial until finish(), then renames, and records append in order", "[io][hdf5]") {
-  const auto dir = fresh_dir("writer");
+  const auto dir = test::fresh_dir("writer");
   {
     io::RunWriter w(dir.string(), "run");
     CHECK(fs::exists(dir / "run.h5.partial"));
@@ -94,7 +86,7 @@ TEST_CASE("RunWriter keeps .h5.partial until finish(), then renames, and records
 }
 
 TEST_CASE("a RunWriter destroyed without finish() leaves only the .partial file, status running", "[io][hdf5]") {
-  const auto dir = fresh_dir("crash");
+  const auto dir = test::fresh_dir("crash");
   {
     io::RunWriter w(dir.string(), "run");
     Record r;

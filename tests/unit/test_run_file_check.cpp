@@ -10,18 +10,12 @@
 #include "pgdx/io/h5_file.hpp"
 #include "pgdx/io/run_file_check.hpp"
 #include "pgdx/io/run_writer.hpp"
+#include "scratch_dir.hpp"
 
 using namespace pgdx;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("pgdx_test_check_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 constexpr long kSteps = 20;
 constexpr std::uint64_t kParams = 7;
@@ -67,7 +61,7 @@ void flip_bit(const std::string& path, std::uint64_t offset) {
 }  // namespace
 
 TEST_CASE("a whole run file checks as its status says", "[io][check]") {
-  const auto dir = fresh_dir("good");
+  const auto dir = test::fresh_dir("good");
   for (const char* status : {"completed", "diverged"}) {
     const io::RunFileCheck check = io::check_run_file(write_run(dir, status));
     INFO(check.reason);
@@ -78,7 +72,7 @@ TEST_CASE("a whole run file checks as its status says", "[io][check]") {
 }
 
 TEST_CASE("an interrupted run file may stop between records if its checkpoint is at the stop", "[io][check]") {
-  const auto dir = fresh_dir("interrupted");
+  const auto dir = test::fresh_dir("interrupted");
   // Stopped after step 13 with records every 5 steps: the history ends at 10, the checkpoint is 13.
   const std::string path = write_run(dir, "interrupted", 13, 5);
   {
@@ -104,7 +98,7 @@ TEST_CASE("an interrupted run file may stop between records if its checkpoint is
 }
 
 TEST_CASE("every dataset pgdx writes carries a checksum: one flipped bit in any of them is corrupt", "[io][check]") {
-  const auto dir = fresh_dir("flip");
+  const auto dir = test::fresh_dir("flip");
   const std::string good = write_run(dir);
   std::vector<std::string> datasets;
   {
@@ -135,7 +129,7 @@ TEST_CASE("every dataset pgdx writes carries a checksum: one flipped bit in any 
 }
 
 TEST_CASE("a truncated run file is corrupt", "[io][check]") {
-  const auto dir = fresh_dir("truncated");
+  const auto dir = test::fresh_dir("truncated");
   const std::string path = write_run(dir);
   fs::resize_file(path, fs::file_size(path) / 2);
   const io::RunFileCheck check = io::check_run_file(path);
@@ -146,7 +140,7 @@ TEST_CASE("a truncated run file is corrupt", "[io][check]") {
 }
 
 TEST_CASE("short or missing datasets and attributes make a run file corrupt, named", "[io][check]") {
-  const auto dir = fresh_dir("structure");
+  const auto dir = test::fresh_dir("structure");
   struct Damage {
     const char* name;
     void (*apply)(io::H5File&);

@@ -12,18 +12,12 @@
 #include <sstream>
 
 #include "pgdx/io/run_lock.hpp"
+#include "scratch_dir.hpp"
 
 using namespace pgdx;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("pgdx_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Runs `work` in a forked child and returns what it returned (the child only computes: no Catch2
 // and no MPI there, and _exit skips every atexit handler of the parent's libraries).
@@ -96,7 +90,7 @@ void write_holder(const fs::path& path, long pid, const std::string& method) {
 
 TEST_CASE("a held run lock refuses a second process and names the holder; released, it is free",
           "[io][run_lock]") {
-  const fs::path dir = fresh_dir("run_lock_held");
+  const fs::path dir = test::fresh_dir("run_lock_held");
   const std::string path = io::run_lock_path(dir.string(), "point");
   const std::string me = "held " + this_host() + " " + std::to_string(::getpid());
   for (const io::LockMethod method : {io::LockMethod::automatic, io::LockMethod::exclusive_file}) {
@@ -123,7 +117,7 @@ TEST_CASE("a held run lock refuses a second process and names the holder; releas
 }
 
 TEST_CASE("a run lock file left by a dead holder is taken over and names that holder", "[io][run_lock]") {
-  const fs::path dir = fresh_dir("run_lock_stale");
+  const fs::path dir = test::fresh_dir("run_lock_stale");
   const std::string path = io::run_lock_path(dir.string(), "point");
   const long dead = dead_pid();
   for (const io::LockMethod method : {io::LockMethod::automatic, io::LockMethod::exclusive_file}) {
@@ -153,7 +147,7 @@ TEST_CASE("a run lock file left by a dead holder is taken over and names that ho
 }
 
 TEST_CASE("the run lock probe reports held and free without taking the lock", "[io][run_lock]") {
-  const fs::path dir = fresh_dir("run_lock_probe");
+  const fs::path dir = test::fresh_dir("run_lock_probe");
   const std::string path = io::run_lock_path(dir.string(), "point");
   CHECK(probe(path) == "free");
   CHECK_FALSE(fs::exists(path));  // probing creates nothing

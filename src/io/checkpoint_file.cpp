@@ -1,5 +1,7 @@
 #include "pgdx/io/checkpoint_file.hpp"
 
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -18,39 +20,85 @@ std::vector<std::int64_t> as_int64(const std::uint64_t* words, std::size_t n) {
 
 }  // namespace
 
+// A checkpoint is replaced without a moment where no whole one is on disk: the new one is written
+// as /checkpoint_next and sealed (its `seal` = its step, written last), the file flushed, and only
+// then does it replace /checkpoint. HDF5 keeps no journal: a process killed while it rewrites a
+// group can leave on disk a mix of old and new links (measured: the step and θ of the new
+// checkpoint beside the optimizer state of the old one), which the seal exposes.
 void write_checkpoint(H5File& f, const run::Checkpoint& c) {
-  f.remove("/checkpoint");
-  f.write("/checkpoint/step", std::vector<std::int64_t>{c.step}, {1});
-  f.write("/checkpoint/elapsed_seconds", std::vector<double>{c.elapsed_seconds}, {1});
-  f.write("/checkpoint/params", c.params, {c.params.size()});
-  f.write("/checkpoint/minibatch_rng", as_int64(c.minibatch_rng.data(), c.minibatch_rng.size()), {6});
+  const std::string g = "/checkpoint_next";
+  f.remove(g);
+  f.write(g + "/step", std::vector<std::int64_t>{c.step}, {1});
+  f.write(g + "/elapsed_seconds", std::vector<double>{c.elapsed_seconds}, {1});
+  f.write(g + "/params", c.params, {c.params.size()});
+  // Fault injection (tests only): die halfway through writing the checkpoint.
+  if (const char* at = std::getenv("PGDX_TEST_SIGKILL_IN_CHECKPOINT"); at && std::atol(at) == c.step)
+    std::raise(SIGKILL);
+  f.write(g + "/minibatch_rng", as_int64(c.minibatch_rng.data(), c.minibatch_rng.size()), {6});
   std::vector<std::uint64_t> order(c.epoch_order.begin(), c.epoch_order.end());
-  f.write("/checkpoint/epoch_order", as_int64(order.data(), order.size()), {order.size()});
-  f.write("/checkpoint/epoch_position", std::vector<std::int64_t>{static_cast<std::int64_t>(c.epoch_position)}, {1});
-  for (const auto& [name, values] : c.optimizer) f.write("/checkpoint/optimizer/" + name, values, {values.size()});
-  if (c.optimizer.empty()) f.write("/checkpoint/optimizer/none", std::vector<double>{}, {0});
-  if (!c.grokking.empty()) f.write("/checkpoint/grokking", c.grokking, {c.grokking.size()});
+  f.write(g + "/epoch_order", as_int64(order.data(), order.size()), {order.size()});
+  f.write(g + "/epoch_position", std::vector<std::int64_t>{static_cast<std::int64_t>(c.epoch_position)}, {1});
+  for (const auto& [name, values] : c.optimizer) f.write(g + "/optimizer/" + name, values, {values.size()});
+  if (c.optimizer.empty()) f.write(g + "/optimizer/none", std::vector<double>{}, {0});
+  if (!c.grokking.empty()) f.write(g + "/grokking", c.grokking, {c.grokking.size()});
+  f.write(g + "/seal", std::vector<std::int64_t>{c.step}, {1});
+  f.flush();
+  f.remove("/checkpoint");
+  f.move(g, "/checkpoint");
   f.flush();
 }
 
-bool has_checkpoint(const H5File& f) { return f.exists("/checkpoint/step"); }
+namespace {
+
+// A group holds a whole checkpoint: sealed with its own step (checkpoints written before seals
+// existed have none and are taken as they are).
+bool sealed(const H5File& f, const std::string& group) {
+  if (!f.exists(group + "/step")) return false;
+  try {
+    const auto step = f.read_integers(group + "/step");
+    if (!f.exists(group + "/seal")) return group == "/checkpoint";
+    return f.read_integers(group + "/seal") == step;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// The newest whole checkpoint group, or "" if there is none.
+std::string checkpoint_group(const H5File& f) {
+  std::string best;
+  long best_step = -1;
+  for (const char* group : {"/checkpoint", "/checkpoint_next"}) {
+    if (!sealed(f, group)) continue;
+    const long step = static_cast<long>(f.read_integers(std::string(group) + "/step").at(0));
+    if (step > best_step) {
+      best = group;
+      best_step = step;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+bool has_checkpoint(const H5File& f) { return !checkpoint_group(f).empty(); }
 
 run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) {
-  if (!has_checkpoint(f)) throw DataError(f.path(), "no /checkpoint to resume from");
+  const std::string g = checkpoint_group(f);
+  if (g.empty()) throw DataError(f.path(), "no whole /checkpoint to resume from");
   try {
     run::Checkpoint c;
-    c.step = static_cast<long>(f.read_integers("/checkpoint/step").at(0));
-    c.elapsed_seconds = f.read_reals("/checkpoint/elapsed_seconds").at(0);
-    c.params = f.read_reals("/checkpoint/params");
-    const auto rng = f.read_integers("/checkpoint/minibatch_rng");
+    c.step = static_cast<long>(f.read_integers(g + "/step").at(0));
+    c.elapsed_seconds = f.read_reals(g + "/elapsed_seconds").at(0);
+    c.params = f.read_reals(g + "/params");
+    const auto rng = f.read_integers(g + "/minibatch_rng");
     if (rng.size() != 6) throw std::runtime_error("minibatch_rng must hold 6 words");
     std::memcpy(c.minibatch_rng.data(), rng.data(), sizeof c.minibatch_rng);
-    for (std::int64_t v : f.read_integers("/checkpoint/epoch_order")) c.epoch_order.push_back(static_cast<std::size_t>(v));
-    c.epoch_position = static_cast<std::size_t>(f.read_integers("/checkpoint/epoch_position").at(0));
-    for (const std::string& name : f.list("/checkpoint/optimizer"))
-      if (name != "none") c.optimizer.emplace_back(name, f.read_reals("/checkpoint/optimizer/" + name));
-    if (f.exists("/checkpoint/grokking")) {
-      c.grokking = f.read_integers("/checkpoint/grokking");
+    for (std::int64_t v : f.read_integers(g + "/epoch_order")) c.epoch_order.push_back(static_cast<std::size_t>(v));
+    c.epoch_position = static_cast<std::size_t>(f.read_integers(g + "/epoch_position").at(0));
+    for (const std::string& name : f.list(g + "/optimizer"))
+      if (name != "none") c.optimizer.emplace_back(name, f.read_reals(g + "/optimizer/" + name));
+    if (f.exists(g + "/grokking")) {
+      c.grokking = f.read_integers(g + "/grokking");
     } else if (f.exists("/history/train_acc") && f.exists("/history/test_acc")) {
       // Written before the tracker's state was checkpointed: replay the history up to the checkpoint.
       run::GrokkingTracker tracker(run::kTrainFitAccuracy, grokking_test_accuracy);
@@ -64,7 +112,7 @@ run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) 
   } catch (const DataError&) {
     throw;
   } catch (const std::exception& e) {
-    throw DataError(f.path(), std::string("incomplete /checkpoint (") + e.what() + ")");
+    throw DataError(f.path(), "incomplete " + g + " (" + std::string(e.what()) + ")");
   }
 }
 

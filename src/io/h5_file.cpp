@@ -55,15 +55,31 @@ void checked_status(herr_t rc, const std::string& call, const std::string& file)
 }
 
 // Closes any HDF5 identifier on scope exit.
+// Set when HDF5 could not close an object: its library shutdown then crashes (h5_file.hpp).
+std::atomic<bool> g_damaged{false};
+
 class Handle {
  public:
   explicit Handle(hid_t id) : id_(id) {}
   ~Handle() {
-    if (id_ >= 0) H5Idec_ref(id_);
+    if (id_ >= 0 && H5Idec_ref(id_) < 0) {
+      g_damaged = true;
+      H5Eclear2(H5E_DEFAULT);
+    }
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   operator hid_t() const { return id_; }
+  // Closing a dataset writes its cached chunks: a write that fails there (ENOSPC) must be an
+  // error, not a silent loss in a destructor.
+  void close(const std::string& call, const std::string& file) {
+    const hid_t id = id_;
+    id_ = -1;
+    if (H5Idec_ref(id) < 0) {
+      g_damaged = true;
+      fail(call, file);
+    }
+  }
 
  private:
   hid_t id_;
@@ -113,6 +129,7 @@ void append_block(hid_t file, const std::string& path, hid_t type, const void* d
                  file_name);
   Handle memory(H5Screate_simple(rank, count, nullptr));
   checked_status(H5Dwrite(dset, type, memory, space, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
+  dset.close("H5Dclose(" + path + ")", file_name);
 }
 
 template <class T>
@@ -151,10 +168,6 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path) {
       break;
   }
 }
-
-namespace {
-std::atomic<bool> g_damaged{false};
-}  // namespace
 
 bool hdf5_damaged() { return g_damaged.load(); }
 
@@ -246,6 +259,7 @@ void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t m
   Handle dset(checked(H5Dcreate2(file, path.c_str(), file_type, space, lcpl, dcpl, H5P_DEFAULT),
                       "H5Dcreate2(" + path + ")", file_name));
   checked_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
+  dset.close("H5Dclose(" + path + ")", file_name);
 }
 }  // namespace
 
@@ -304,6 +318,11 @@ std::vector<std::string> H5File::list(const std::string& group) const {
 
 void H5File::remove(const std::string& path) {
   if (exists(path)) checked_status(H5Ldelete(id_, path.c_str(), H5P_DEFAULT), "H5Ldelete(" + path + ")", path_);
+}
+
+void H5File::move(const std::string& from, const std::string& to) {
+  checked_status(H5Lmove(id_, from.c_str(), id_, to.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                 "H5Lmove(" + from + " -> " + to + ")", path_);
 }
 
 void H5File::truncate(const std::string& path, std::uint64_t rows) {

@@ -110,7 +110,7 @@ void RunFile::drop_rows_after(long checkpoint_step) {
   for (const std::string& top : f.list("/")) {
     const std::string group = "/" + top;
     // A group of recorded rows has a step column (the checkpoint's step is not one).
-    if (top == "checkpoint" || !f.exists(group + "/step")) continue;
+    if (top == "checkpoint" || top == "checkpoint_next" || !f.exists(group + "/step")) continue;
     const auto steps = f.read_integers(group + "/step");
     const auto keep = static_cast<std::uint64_t>(
         std::count_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s <= checkpoint_step; }));

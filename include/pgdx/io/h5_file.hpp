@@ -49,6 +49,8 @@ class H5File {
   std::vector<std::string> list(const std::string& group) const;  // member names, sorted
   // Removes a dataset or group if present (a later write may then create it again).
   void remove(const std::string& path);
+  // Renames a link (dataset or group); `to` must not exist.
+  void move(const std::string& from, const std::string& to);
   // Shrinks an extendible dataset to its first `rows` rows.
   void truncate(const std::string& path, std::uint64_t rows);
   std::vector<std::uint64_t> shape(const std::string& path) const;

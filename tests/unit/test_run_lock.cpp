@@ -88,7 +88,7 @@ void write_holder(const fs::path& path, long pid, const std::string& method) {
 
 }  // namespace
 
-TEST_CASE("a held run lock refuses a second process and names the holder; released, it is free",
+TEST_CASE("a held run lock refuses a second process and names the holder, and once released it is free",
           "[io][run_lock]") {
   const fs::path dir = test::fresh_dir("run_lock_held");
   const std::string path = io::run_lock_path(dir.string(), "point");
@@ -173,7 +173,7 @@ TEST_CASE("the run lock probe reports held and free without taking the lock", "[
   fs::remove_all(dir);
 }
 
-TEST_CASE("PGDX_RUN_LOCK chooses the lock method; another value is bad input", "[io][run_lock]") {
+TEST_CASE("PGDX_RUN_LOCK chooses the lock method, and another value is bad input", "[io][run_lock]") {
   ::unsetenv("PGDX_RUN_LOCK");
   CHECK(io::lock_method_from_environment() == io::LockMethod::automatic);
   ::setenv("PGDX_RUN_LOCK", "file", 1);

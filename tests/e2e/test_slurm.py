@@ -131,7 +131,7 @@ def test_an_array_submitted_twice_computes_every_point_once(slurm, tmp_path):
     assert elsewhere >= 1  # the arrays did meet at a running point
     status = subprocess.run([PGDX, "sweep", str(SMOKE), "--status", "--out", str(out), *longer], capture_output=True,
                             text=True, check=True).stdout
-    assert status.splitlines()[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 partial 0 failed 0 missing 0"
+    assert status.splitlines()[-1] == "total 4: completed 4 running 0 interrupted 0 diverged 0 corrupt 0 partial 0 missing 0"
     assert not list(out.glob("*.partial")) and not list(out.glob("*.lock"))
     for job in jobs:  # every element of both arrays succeeded: sacct may be absent, the logs say it
         for log in out.glob(f"slurm-{job}_*.out"):

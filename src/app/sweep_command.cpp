@@ -20,6 +20,7 @@
 #include "pgdx/io/run_lock.hpp"
 #include "pgdx/io/sweep_config.hpp"
 #include "pgdx/util/errors.hpp"
+#include "pgdx/util/host_clock.hpp"
 #include "train_command.hpp"
 
 extern char** environ;
@@ -77,17 +78,10 @@ std::string self_path() {
 int open_log(const std::string& log, long k) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot open " + log + ": " + std::strerror(errno));
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &parts);
   char header[512];
   const int n = std::snprintf(header, sizeof header,
-                              "==== pgdx sweep --local: point %ld on host %s, pid %ld, %s ====\n", k, host,
-                              static_cast<long>(getpid()), when);
+                              "==== pgdx sweep --local: point %ld on host %s, pid %ld, %s ====\n", k,
+                              host_name().c_str(), static_cast<long>(getpid()), utc_now().c_str());
   if (::write(fd, header, static_cast<std::size_t>(n)) != n) {
     ::close(fd);
     throw std::runtime_error("cannot write " + log + ": " + std::strerror(errno));

@@ -7,16 +7,10 @@
 
 #include "pgdx/build_info.hpp"
 #include "pgdx/io/checkpoint_file.hpp"
+#include "pgdx/util/host_clock.hpp"
 
 namespace pgdx::io {
 namespace {
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buffer;
-}
 
 std::string join(const std::vector<std::string>& parts, const char* separator) {
   std::string out;

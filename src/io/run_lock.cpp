@@ -1,3 +1,4 @@
+#include "pgdx/util/host_clock.hpp"
 #include "pgdx/io/run_lock.hpp"
 
 #include <fcntl.h>
@@ -30,21 +31,6 @@ constexpr const char* kExclusiveFile = "exclusive-file";
 
 std::runtime_error failure(const std::string& path, const std::string& what, int error) {
   return std::runtime_error(path + ": " + what + ": " + std::strerror(error));
-}
-
-std::string host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&t, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 std::string environment(const char* name) {

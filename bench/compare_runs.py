@@ -17,7 +17,8 @@ import numpy as np
 # Measured, not computed: they differ between any two runs.
 VOLATILE_ATTRIBUTES = {"wall_seconds", "started_at", "git_commit", "pgdx_version", "config_file",
                        "resumed_from_step"}  # provenance: a resumed run equals an uninterrupted one otherwise
-VOLATILE_DATASETS = {"/history/step_seconds", "/checkpoint/elapsed_seconds"}
+VOLATILE_DATASETS = {"/history/step_seconds", "/checkpoint/elapsed_seconds",
+                     "/checkpoint/row_digests/history:step_seconds"}
 
 
 def datasets(f):

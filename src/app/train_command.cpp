@@ -12,6 +12,7 @@
 #include "pgdx/diag/stock_diagnostics.hpp"
 #include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/io/run_config.hpp"
+#include "pgdx/io/resume_file.hpp"
 #include "pgdx/io/run_file.hpp"
 #include "pgdx/io/run_file_check.hpp"
 #include "pgdx/io/run_lock.hpp"
@@ -67,53 +68,73 @@ struct ResumePoint {
 // a checkpoint; nothing (a fresh start) if neither exists. A finished run is reported and left.
 // A NAME.h5 that is not whole (io::check_run_file) cannot be trusted to continue from nor to skip:
 // it is moved to NAME.h5.corrupt (kept for a post-mortem) and the run starts afresh.
-// Rank 0 checks NAME.h5 (a read of the whole file) and tells the others; then every rank reads the
-// checkpoint itself (read-only).
+// Rank 0 checks the files, rebuilds NAME.h5.partial from the one it continues (io/resume_file.hpp:
+// a kill may have torn what was written after the checkpoint) and tells the others; then every
+// rank reads the checkpoint itself (read-only). A file that cannot be continued exactly is moved
+// to FILE.corrupt and the run starts afresh: that costs time, never a result.
 std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const io::RunConfig& config,
                                              const parallel::Comm& comm, std::string& finished_status) {
   namespace fs = std::filesystem;
   const fs::path base = fs::path(args.out_dir) / config.run.name;
   const std::string final_path = base.string() + ".h5", partial_path = base.string() + ".h5.partial";
-  std::string final_state, corrupt_reason;
-  if (comm.is_root() && fs::exists(final_path)) {
-    const io::RunFileCheck check = io::check_run_file(final_path);
-    final_state = io::to_string(check.state);
-    corrupt_reason = check.reason;
-  }
-  comm.broadcast(final_state);
-  const bool corrupt = final_state == io::to_string(io::RunFileState::corrupt);
-  std::optional<ResumePoint> point;
-  {  // every rank's read-only handle is closed before the barrier below
-    std::unique_ptr<io::H5File> file;
-    if (corrupt) {
-      // Nothing in it is trusted, not even a checkpoint; a .partial beside it is replaced too.
-    } else if (!final_state.empty()) {
-      if (final_state == io::to_string(io::RunFileState::interrupted))
-        file = std::make_unique<io::H5File>(final_path, io::H5File::Mode::read_only);
-      else
-        finished_status = final_state;
+  // Rank 0's verdict: "" (start afresh), "resume", "finished:STATE" or "config:MESSAGE".
+  std::string verdict;
+  if (comm.is_root()) {
+    std::string source;
+    if (fs::exists(final_path)) {
+      const io::RunFileCheck check = io::check_run_file(final_path);
+      if (check.state == io::RunFileState::corrupt) {
+        const std::string moved = final_path + ".corrupt";
+        fs::rename(final_path, moved);  // replaces an older .corrupt: the newest damage is the one to study
+        std::error_code ignored;
+        fs::remove(partial_path, ignored);  // nothing beside a corrupt file is trusted either
+        std::fprintf(stderr, "pgdx: warning: %s is corrupt (%s); moved to %s, starting afresh\n",
+                     final_path.c_str(), check.reason.c_str(), moved.c_str());
+      } else if (check.state == io::RunFileState::interrupted) {
+        source = final_path;
+      } else {
+        verdict = "finished:" + io::to_string(check.state);
+      }
     } else if (fs::exists(partial_path)) {
       try {
-        file = std::make_unique<io::H5File>(partial_path, io::H5File::Mode::read_only);
-        if (!io::has_checkpoint(*file)) file.reset();
+        io::H5File file(partial_path, io::H5File::Mode::read_only);
+        if (io::has_checkpoint(file)) source = partial_path;
       } catch (const std::exception&) {
         // Killed before its first flush: nothing readable to continue from; start afresh.
       }
     }
-    if (file) {
-      if (!file->has_attribute("config") || file->string_attribute("config") != config.effective_toml)
-        throw ConfigError(config.file, "", "cannot resume " + file->path() + ": its configuration differs from this one");
-      point = ResumePoint{io::read_checkpoint(*file, config.run.grokking_test_accuracy),
-                          file->read_reals("/init/params")};
+    if (!source.empty()) {
+      bool same_config = false;
+      try {
+        io::H5File file(source, io::H5File::Mode::read_only);
+        same_config = file.has_attribute("config") && file.string_attribute("config") == config.effective_toml;
+      } catch (const std::exception&) {
+      }
+      if (!same_config) {
+        verdict = "config:cannot resume " + source + ": its configuration differs from this one";
+      } else {
+        try {
+          io::rebuild_for_resume(source, partial_path);
+          verdict = "resume";
+        } catch (const std::exception& e) {
+          const std::string moved = source + ".corrupt";
+          std::error_code ignored;
+          fs::rename(source, moved, ignored);
+          std::fprintf(stderr, "pgdx: warning: cannot continue %s exactly (%s); moved to %s, starting afresh\n",
+                       source.c_str(), e.what(), moved.c_str());
+        }
+      }
     }
   }
-  comm.barrier();  // rank 0 reopens the file for writing only after every rank has closed it
-  if (corrupt && comm.is_root()) {
-    const std::string moved = final_path + ".corrupt";
-    fs::rename(final_path, moved);  // replaces an older .corrupt: the newest damage is the one to study
-    std::fprintf(stderr, "pgdx: warning: %s is corrupt (%s); moved to %s, starting afresh\n", final_path.c_str(),
-                 corrupt_reason.c_str(), moved.c_str());
+  comm.broadcast(verdict);
+  if (verdict.rfind("config:", 0) == 0) throw ConfigError(config.file, "", verdict.substr(7));
+  if (verdict.rfind("finished:", 0) == 0) finished_status = verdict.substr(9);
+  std::optional<ResumePoint> point;
+  if (verdict == "resume") {
+    io::H5File file(partial_path, io::H5File::Mode::read_only);
+    point = ResumePoint{io::read_checkpoint(file, config.run.grokking_test_accuracy), file.read_reals("/init/params")};
   }
+  comm.barrier();  // rank 0 reopens the file for writing only after every rank has closed it
   return point;
 }
 

@@ -1,5 +1,6 @@
 #include "pgdx/io/checkpoint_file.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,15 @@ std::vector<std::int64_t> as_int64(const std::uint64_t* words, std::size_t n) {
   return out;
 }
 
+}  // namespace
+
+namespace {
+// A dataset path as one link name: "/history/mu" -> "history:mu".
+std::string digest_name(const std::string& path) {
+  std::string name = path.substr(path.rfind('/', 0) == 0 ? 1 : 0);
+  std::replace(name.begin(), name.end(), '/', ':');
+  return name;
+}
 }  // namespace
 
 // A checkpoint is replaced without a moment where no whole one is on disk: the new one is written
@@ -41,6 +51,10 @@ void write_checkpoint(H5File& f, const run::Checkpoint& c) {
   for (const auto& [name, values] : c.optimizer) f.write(g + "/optimizer/" + name, values, {values.size()});
   if (c.optimizer.empty()) f.write(g + "/optimizer/none", std::vector<double>{}, {0});
   if (!c.grokking.empty()) f.write(g + "/grokking", c.grokking, {c.grokking.size()});
+  // What the record rows up to this step are, so a resume can tell torn-but-intact rows from lost ones.
+  for (const auto& [path, d] : f.row_digests())
+    f.write(g + "/row_digests/" + digest_name(path),
+            std::vector<std::int64_t>{static_cast<std::int64_t>(d.rows), static_cast<std::int64_t>(d.digest)}, {2});
   f.write(g + "/seal", std::vector<std::int64_t>{c.step}, {1});
   f.flush();
   f.remove("/checkpoint");
@@ -53,8 +67,8 @@ namespace {
 // A group holds a whole checkpoint: sealed with its own step (checkpoints written before seals
 // existed have none and are taken as they are).
 bool sealed(const H5File& f, const std::string& group) {
-  if (!f.exists(group + "/step")) return false;
-  try {
+  try {  // a group torn by a kill may fail any read
+    if (!f.exists(group + "/step")) return false;
     const auto step = f.read_integers(group + "/step");
     if (!f.exists(group + "/seal")) return group == "/checkpoint";
     return f.read_integers(group + "/seal") == step;
@@ -63,7 +77,8 @@ bool sealed(const H5File& f, const std::string& group) {
   }
 }
 
-// The newest whole checkpoint group, or "" if there is none.
+}  // namespace
+
 std::string checkpoint_group(const H5File& f) {
   std::string best;
   long best_step = -1;
@@ -78,9 +93,22 @@ std::string checkpoint_group(const H5File& f) {
   return best;
 }
 
-}  // namespace
 
 bool has_checkpoint(const H5File& f) { return !checkpoint_group(f).empty(); }
+
+std::optional<std::map<std::string, H5File::RowDigest>> checkpoint_row_digests(const H5File& f) {
+  const std::string g = checkpoint_group(f);
+  if (g.empty() || !f.exists(g + "/row_digests")) return std::nullopt;
+  std::map<std::string, H5File::RowDigest> digests;
+  for (const std::string& name : f.list(g + "/row_digests")) {
+    const auto v = f.read_integers(g + "/row_digests/" + name);
+    if (v.size() != 2) throw DataError(f.path(), g + "/row_digests/" + name + " must hold 2 numbers");
+    std::string path = "/" + name;
+    std::replace(path.begin(), path.end(), ':', '/');
+    digests[path] = {static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1])};
+  }
+  return digests;
+}
 
 run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) {
   const std::string g = checkpoint_group(f);

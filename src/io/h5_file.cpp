@@ -112,9 +112,16 @@ hid_t open_or_create_extendible(hid_t file, const std::string& path, hid_t type,
                  file_name);
 }
 
-void append_block(hid_t file, const std::string& path, hid_t type, const void* data, std::uint64_t rows,
+std::uint64_t fnv1a(std::uint64_t digest, const void* data, std::size_t bytes) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < bytes; ++i) digest = (digest ^ p[i]) * 0x100000001b3ULL;
+  return digest;
+}
+
+// Returns the number of rows the dataset held before.
+std::uint64_t append_block(hid_t file, const std::string& path, hid_t type, const void* data, std::uint64_t rows,
                   std::uint64_t width, const std::string& file_name) {
-  if (rows == 0) return;
+  if (rows == 0) return 0;
   Handle dset(open_or_create_extendible(file, path, type, width, file_name));
   Handle old_space(H5Dget_space(dset));
   hsize_t dims[2] = {0, 0};
@@ -130,6 +137,14 @@ void append_block(hid_t file, const std::string& path, hid_t type, const void* d
   Handle memory(H5Screate_simple(rank, count, nullptr));
   checked_status(H5Dwrite(dset, type, memory, space, H5P_DEFAULT, data), "H5Dwrite(" + path + ")", file_name);
   dset.close("H5Dclose(" + path + ")", file_name);
+  return dims[0];
+}
+
+// Reads and writes without verifying Fletcher-32 checksums (the filter still computes them on write).
+hid_t unverified_transfer() {
+  const hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_edc_check(dxpl, H5Z_DISABLE_EDC);
+  return dxpl;
 }
 
 template <class T>
@@ -274,16 +289,139 @@ void H5File::write(const std::string& path, const std::vector<std::int64_t>& dat
   write_dataset(id_, path, H5T_STD_I64LE, H5T_NATIVE_INT64, data.data(), dims, path_);
 }
 
+namespace {
+// A digest is known only for rows this handle wrote from the first, or re-read (rewrite_rows).
+void update_digest(std::map<std::string, H5File::RowDigest>& digests, const std::string& path,
+                   std::uint64_t rows_before, const void* data, std::uint64_t rows, std::size_t bytes) {
+  if (rows == 0) return;
+  auto it = digests.find(path);
+  if (it == digests.end()) {
+    if (rows_before != 0) return;
+    it = digests.emplace(path, H5File::RowDigest{}).first;
+  }
+  if (it->second.rows != rows_before) {
+    digests.erase(it);
+    return;
+  }
+  it->second.rows += rows;
+  it->second.digest = fnv1a(it->second.digest, data, bytes);
+}
+}  // namespace
+
 void H5File::append(const std::string& path, const std::vector<double>& values) {
-  append_block(id_, path, H5T_NATIVE_DOUBLE, values.data(), values.size(), 0, path_);
+  const auto before = append_block(id_, path, H5T_NATIVE_DOUBLE, values.data(), values.size(), 0, path_);
+  update_digest(row_digests_, path, before, values.data(), values.size(), values.size() * sizeof(double));
 }
 
 void H5File::append(const std::string& path, const std::vector<std::int64_t>& values) {
-  append_block(id_, path, H5T_NATIVE_INT64, values.data(), values.size(), 0, path_);
+  const auto before = append_block(id_, path, H5T_NATIVE_INT64, values.data(), values.size(), 0, path_);
+  update_digest(row_digests_, path, before, values.data(), values.size(), values.size() * sizeof(std::int64_t));
 }
 
 void H5File::append_rows(const std::string& path, const std::vector<double>& rows, std::uint64_t width) {
-  append_block(id_, path, H5T_NATIVE_DOUBLE, rows.data(), width ? rows.size() / width : 0, width, path_);
+  const std::uint64_t count = width ? rows.size() / width : 0;
+  const auto before = append_block(id_, path, H5T_NATIVE_DOUBLE, rows.data(), count, width, path_);
+  update_digest(row_digests_, path, before, rows.data(), count, count * width * sizeof(double));
+}
+
+namespace {
+struct RawRows {
+  std::vector<unsigned char> bytes;
+  hsize_t rows = 0, width = 0;  // width 0: a 1-D column
+  bool integer = false;
+};
+
+// The first `rows` rows of an extendible dataset in native layout; `verify` false skips the checksums.
+RawRows read_rows(hid_t file, const std::string& path, std::uint64_t rows, bool verify, const std::string& file_name) {
+  Handle dset(checked(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", file_name));
+  Handle stored_type(checked(H5Dget_type(dset), "H5Dget_type(" + path + ")", file_name));
+  Handle space(checked(H5Dget_space(dset), "H5Dget_space(" + path + ")", file_name));
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 1 || rank > 2) fail("H5Sget_simple_extent_ndims(" + path + ")", file_name);
+  RawRows out;
+  out.integer = H5Tget_class(stored_type) == H5T_INTEGER;
+  const hid_t type = out.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  out.rows = std::min<hsize_t>(rows, dims[0]);
+  out.width = rank == 2 ? dims[1] : 0;
+  out.bytes.resize(static_cast<std::size_t>(out.rows * std::max<hsize_t>(out.width, 1) * 8));
+  if (out.rows == 0) return out;
+  hsize_t start[2] = {0, 0};
+  hsize_t count[2] = {out.rows, out.width};
+  checked_status(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr),
+                 "H5Sselect_hyperslab(" + path + ")", file_name);
+  Handle memory(H5Screate_simple(rank, count, nullptr));
+  Handle transfer(unverified_transfer());
+  checked_status(H5Dread(dset, type, memory, space, verify ? H5P_DEFAULT : hid_t(transfer), out.bytes.data()),
+                 "H5Dread(" + path + ")", file_name);
+  return out;
+}
+
+herr_t copy_attribute(hid_t source, const char* name, const H5A_info_t*, void* data) {
+  const hid_t target = *static_cast<hid_t*>(data);
+  Handle attr(H5Aopen(source, name, H5P_DEFAULT));
+  Handle type(H5Aget_type(attr));
+  Handle space(H5Aget_space(attr));
+  if (H5Aexists(target, name) > 0) H5Adelete(target, name);
+  if (H5Tis_variable_str(type) > 0) {  // pgdx's strings: scalar, variable-length
+    if (H5Sget_simple_extent_npoints(space) != 1) return -1;
+    char* text = nullptr;
+    if (H5Aread(attr, type, &text) < 0) return -1;
+    Handle copy(H5Acreate2(target, name, type, space, H5P_DEFAULT, H5P_DEFAULT));
+    const bool ok = static_cast<hid_t>(copy) >= 0 && H5Awrite(copy, type, &text) >= 0;
+    H5free_memory(text);
+    return ok ? 0 : -1;
+  }
+  std::vector<unsigned char> buffer(H5Tget_size(type) * static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+  if (H5Aread(attr, type, buffer.data()) < 0) return -1;
+  Handle copy(H5Acreate2(target, name, type, space, H5P_DEFAULT, H5P_DEFAULT));
+  return static_cast<hid_t>(copy) < 0 || H5Awrite(copy, type, buffer.data()) < 0 ? -1 : 0;
+}
+}  // namespace
+
+void H5File::copy_attributes_from(const H5File& source) {
+  hid_t target = id_;
+  checked_status(H5Aiterate2(source.id_, H5_INDEX_NAME, H5_ITER_INC, nullptr, copy_attribute, &target),
+                 "H5Aiterate2(/) copying attributes from " + source.path_, path_);
+}
+
+void H5File::copy_object_from(const H5File& source, const std::string& from, const std::string& to) {
+  Handle lcpl(link_properties_with_parents());
+  checked_status(H5Ocopy(source.id_, from.c_str(), id_, to.c_str(), H5P_DEFAULT, lcpl),
+                 "H5Ocopy(" + source.path_ + ":" + from + " -> " + to + ")", path_);
+}
+
+H5File::RowDigest H5File::copy_rows_from(const H5File& source, const std::string& path, std::uint64_t rows) {
+  const RawRows raw = read_rows(source.id_, path, rows, false, source.path_);
+  RowDigest digest{raw.rows, fnv1a(RowDigest{}.digest, raw.bytes.data(), raw.bytes.size())};
+  // An empty column is created all the same: the copy has the shape of the original.
+  Handle dset(open_or_create_extendible(id_, path, raw.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, raw.width, path_));
+  dset.close("H5Dclose(" + path + ")", path_);
+  append_block(id_, path, raw.integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, raw.bytes.data(), raw.rows, raw.width,
+               path_);
+  row_digests_[path] = digest;
+  return digest;
+}
+
+void H5File::adopt_row_digests() {
+  for (const std::string& path : datasets()) {
+    if (!extendible(path)) continue;
+    const RawRows raw = read_rows(id_, path, ~std::uint64_t{0}, true, path_);
+    row_digests_[path] = {raw.rows, fnv1a(RowDigest{}.digest, raw.bytes.data(), raw.bytes.size())};
+  }
+}
+
+std::vector<std::int64_t> H5File::read_integers_unverified(const std::string& path) const {
+  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
+  Handle space(H5Dget_space(dset));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+  Handle transfer(unverified_transfer());
+  if (!out.empty())
+    checked_status(H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, transfer, out.data()), "H5Dread(" + path + ")",
+                   path_);
+  return out;
 }
 
 bool H5File::exists(const std::string& path) const {

@@ -44,10 +44,8 @@ void RunFile::guarded(Write&& write) {
 void RunFile::begin(const run::RunHeader& header) {
   model_ = &header.model;
   guarded([&] {
-    if (header.resumed_from_step >= 0)
-      drop_rows_after(header.resumed_from_step);
-    else
-      write_header(header);
+    // A resumed file was rebuilt up to its checkpoint (io::rebuild_for_resume).
+    if (header.resumed_from_step < 0) write_header(header);
   });
 }
 
@@ -95,23 +93,6 @@ void RunFile::write_header(const run::RunHeader& header) {
   if (task.train().coefficients.rows() > 0) write_samples(f, "/data/train_coefficients", task.train().coefficients);
   for (const diag::Axis& axis : header.axes) f.write(axis.path, axis.values, {axis.values.size()});
   f.flush();  // a run killed from here on leaves a readable .partial file
-}
-
-// A continued run appends exactly what an uninterrupted run would have written: rows recorded
-// after the checkpoint step go.
-void RunFile::drop_rows_after(long checkpoint_step) {
-  H5File& f = writer_->file();
-  for (const std::string& top : f.list("/")) {
-    const std::string group = "/" + top;
-    // A group of recorded rows has a step column (the checkpoint's step is not one).
-    if (top == "checkpoint" || top == "checkpoint_next" || !f.exists(group + "/step")) continue;
-    const auto steps = f.read_integers(group + "/step");
-    const auto keep = static_cast<std::uint64_t>(
-        std::count_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s <= checkpoint_step; }));
-    for (const std::string& name : f.list(group))
-      if (f.extendible(group + "/" + name)) f.truncate(group + "/" + name, keep);  // axes stay
-  }
-  f.set_attribute("resumed_from_step", static_cast<std::int64_t>(checkpoint_step));
 }
 
 void RunFile::on_checkpoint(const run::Checkpoint& checkpoint) {

@@ -31,8 +31,8 @@ std::unique_ptr<RunWriter> RunWriter::reopen(const std::string& directory, const
   const fs::path base = fs::path(directory.empty() ? "." : directory) / name;
   w->partial_path_ = base.string() + ".h5.partial";
   w->final_path_ = base.string() + ".h5";
-  if (fs::exists(w->final_path_)) fs::rename(w->final_path_, w->partial_path_);
   w->file_ = std::make_unique<H5File>(w->partial_path_, H5File::Mode::read_write);
+  w->file_->adopt_row_digests();  // the next checkpoint vouches for the rows from the first
   w->file_->set_attribute("status", std::string("running"));
   w->last_flush_ = std::chrono::steady_clock::now();
   return w;

@@ -4,6 +4,7 @@
 // stderr printing is switched off while pgdx holds a file. Every dataset it creates (except an empty
 // one) carries HDF5's Fletcher-32 checksum, so a damaged file fails when it is read, not later.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,28 @@ class H5File {
   void move(const std::string& from, const std::string& to);
   // Shrinks an extendible dataset to its first `rows` rows.
   void truncate(const std::string& path, std::uint64_t rows);
+
+  // What this handle knows an extendible dataset holds: its row count and a digest (FNV-1a) of
+  // its rows' bytes, kept up to date by append* and rewrite_rows.
+  struct RowDigest {
+    std::uint64_t rows = 0;
+    std::uint64_t digest = 0xcbf29ce484222325ULL;  // of no bytes
+    bool operator==(const RowDigest& o) const { return rows == o.rows && digest == o.digest; }
+  };
+  const std::map<std::string, RowDigest>& row_digests() const { return row_digests_; }
+  // Reads every extendible dataset (verified) and takes its digest: a handle continuing a file.
+  void adopt_row_digests();
+  // Copying a file's sound parts into a new one (a resume rebuilds its file so; see
+  // io/resume_file.hpp). copy_rows_from reads the first `rows` rows of an extendible dataset
+  // without checksum verification — a process killed while HDF5 rewrote a chunk leaves it torn:
+  // the rows it held before are intact (old and new versions agree on them), but its checksum
+  // matches neither version — and appends them here; the caller checks the returned digest
+  // against one recorded while the file was whole.
+  RowDigest copy_rows_from(const H5File& source, const std::string& path, std::uint64_t rows);
+  void copy_object_from(const H5File& source, const std::string& from, const std::string& to);
+  void copy_attributes_from(const H5File& source);  // the root group's
+  // A 1-D integer column, read without checksum verification (see copy_rows_from).
+  std::vector<std::int64_t> read_integers_unverified(const std::string& path) const;
   std::vector<std::uint64_t> shape(const std::string& path) const;
   // True for the appendable (record-axis) datasets, false for fixed ones such as axes.
   bool extendible(const std::string& path) const;
@@ -74,6 +97,7 @@ class H5File {
  private:
   std::int64_t id_ = -1;  // hid_t
   std::string path_;
+  std::map<std::string, RowDigest> row_digests_;
 };
 
 }  // namespace pgdx::io

@@ -1,6 +1,6 @@
 #pragma once
 // The run's HDF5 file (docs/hdf5-layout.md) as a recorder: begin() writes the header (attributes,
-// θ₀, data, axes) — or, resuming, reopens the file and drops rows recorded after the checkpoint —
+// θ₀, data, axes) — or, resuming, reopens the file io::rebuild_for_resume cut at its checkpoint —
 // every Record is appended as it comes, checkpoints go to /checkpoint, and end() writes the final
 // attributes and renames NAME.h5.partial to NAME.h5. The one owner of the run file; constructed
 // on rank 0 only.
@@ -32,7 +32,6 @@ class RunFile final : public run::Recorder {
 
  private:
   void write_header(const run::RunHeader& header);
-  void drop_rows_after(long step);
   void finish(const run::RunSummary& summary);
   // Runs a write unless an earlier one failed; a failure is kept and the file abandoned.
   template <class Write>

@@ -17,8 +17,8 @@ namespace pgdx::io {
 class RunWriter {
  public:
   RunWriter(const std::string& directory, const std::string& name);
-  // Continues an existing run file: NAME.h5 (interrupted) is renamed back to NAME.h5.partial, or
-  // NAME.h5.partial is opened as it is; the status becomes `running` again.
+  // Continues NAME.h5.partial as io::rebuild_for_resume left it (cut at its checkpoint, status
+  // `running`).
   static std::unique_ptr<RunWriter> reopen(const std::string& directory, const std::string& name);
   ~RunWriter();  // without finish(): flushes and closes, leaving the .partial file
   RunWriter(const RunWriter&) = delete;

@@ -26,7 +26,11 @@ void check_compatibility(const RunConfig& c) {
   auto fail = [&](const std::string& key, const std::string& problem) { throw ConfigError(c.file, key, problem); };
 
   const auto [inputs, outputs] = task.dimensions(c.task);
-  if (c.model.layers.front() != inputs || c.model.layers.back() != outputs)
+  if (model.token_inputs != task.token_sequence)
+    fail("model.kind", model.token_inputs ? "a " + model::to_string(c.model.kind) + " reads token sequences: task " +
+                                                task.name + " has feature vectors (use modular_addition_sequence)"
+                                          : "task " + task.name + " has token sequences: use model.kind = \"transformer\"");
+  if (!model.token_inputs && (c.model.layers.front() != inputs || c.model.layers.back() != outputs))
     fail("model.layers", "task " + task.name + " needs " + plural(inputs, "input") + " and " + plural(outputs, "output"));
   if (task.residual_kind == task::ResidualKind::laplacian && !model.input_derivatives)
     fail_with(c, model.why_no_input_derivatives, "task " + task.name + " takes second derivatives of the model");
@@ -46,6 +50,9 @@ void check_compatibility(const RunConfig& c) {
     if (c.loss_kind == loss::LossKind::cross_entropy && least_squares)
       fail("optimizer.name",
            optim::to_string(method) + " solves least-squares problems; with loss.kind = cross_entropy use ggn");
+    const bool forms_gram = least_squares || (method == optim::Method::ggn && phase.optimizer.solver != optim::CurvatureSolver::cg);
+    if (forms_gram && !model.explicit_jacobian && !model.structured_gram)
+      fail_with(c, model.why_no_explicit_jacobian, optim::to_string(method) + " forms a Gram matrix");
     if (method == optim::Method::ggn && !output_residual)
       fail("optimizer.name", "ggn needs a loss of the model outputs (task " + task.name + " has a PDE residual)");
     if (phase.optimizer.solve_space == optim::SolveSpace::parameter &&

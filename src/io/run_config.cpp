@@ -246,6 +246,14 @@ void read_optimizer(Reader& r, optim::OptimizerOptions& o) {
   r.choice("optimizer.solve_space", o.solve_space, optim::parse_solve_space, "auto|sample|parameter");
   r.real("optimizer.gn_cutoff", o.gn_cutoff);
   r.choice("optimizer.gn_cutoff_mode", o.gn_cutoff_mode, optim::parse_cutoff_mode, "relative|absolute");
+  r.integer("optimizer.warmup_steps", o.warmup_steps, 0);
+  r.choice("optimizer.solver", o.solver, optim::parse_curvature_solver, "direct|cg");
+  r.real("optimizer.cg_tolerance", o.cg_tolerance);
+  r.integer("optimizer.cg_max_iterations", o.cg_max_iterations, 1);
+  r.real("optimizer.armijo_shrink", o.armijo_shrink);
+  r.real("optimizer.armijo_c", o.armijo_c);
+  r.integer("optimizer.armijo_max_trials", o.armijo_max_trials, 1);
+  r.choice("optimizer.armijo_failure", o.armijo_failure, optim::parse_armijo_failure, "smallest|skip");
 
   try {
     o.validate();

@@ -1,5 +1,6 @@
 #include "pgdx/optim/first_order.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -45,21 +46,25 @@ StepInfo Adam::step(LeastSquaresProblem& problem) {
   const double correction1 = 1.0 - std::pow(b1, static_cast<double>(t_));
   const double correction2 = 1.0 - std::pow(b2, static_cast<double>(t_));
   const bool decoupled = options_.method == Method::adamw;
+  // Linear warm-up (PyTorch LambdaLR(min(1, t/w)) stepped after each update): steps 1 … w use η·t/w.
+  const double lr = options_.warmup_steps > 0
+                        ? options_.lr * std::min(1.0, static_cast<double>(t_) / static_cast<double>(options_.warmup_steps))
+                        : options_.lr;
   for (std::size_t i = 0; i < p; ++i) {
     double g = g_[i];
     if (decoupled)
-      theta_[i] *= 1.0 - options_.lr * options_.weight_decay;
+      theta_[i] *= 1.0 - lr * options_.weight_decay;
     else
       g += options_.weight_decay * theta_[i];
     m_[i] = b1 * m_[i] + (1.0 - b1) * g;
     v_[i] = b2 * v_[i] + (1.0 - b2) * g * g;
     const double m_hat = m_[i] / correction1;
     const double v_hat = v_[i] / correction2;
-    theta_[i] -= options_.lr * m_hat / (std::sqrt(v_hat) + options_.eps);
+    theta_[i] -= lr * m_hat / (std::sqrt(v_hat) + options_.eps);
   }
   problem.set_params(theta_);
   info.seconds.update = watch.lap();
-  info.lr = options_.lr;
+  info.lr = lr;
   return info;
 }
 

@@ -3,6 +3,7 @@
 #include "pgdx/optim/first_order.hpp"
 #include "pgdx/optim/gauss_newton.hpp"
 #include "pgdx/optim/generalized_gauss_newton.hpp"
+#include "pgdx/optim/ggn_conjugate_gradient.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
 
 namespace pgdx::optim {
@@ -14,7 +15,9 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
     case Method::adamw: return std::make_unique<Adam>(options);
     case Method::lm: return std::make_unique<LevenbergMarquardt>(options);
     case Method::gn: return std::make_unique<GaussNewton>(options);
-    case Method::ggn: return std::make_unique<GeneralizedGaussNewton>(options);
+    case Method::ggn:
+      if (options.solver == CurvatureSolver::cg) return std::make_unique<GgnConjugateGradient>(options);
+      return std::make_unique<GeneralizedGaussNewton>(options);
   }
   return nullptr;
 }

@@ -21,6 +21,11 @@ const std::pair<SolveSpace, const char*> kSolveSpaces[] = {
 const std::pair<CutoffMode, const char*> kCutoffModes[] = {{CutoffMode::relative, "relative"},
                                                            {CutoffMode::absolute, "absolute"}};
 
+const std::pair<CurvatureSolver, const char*> kCurvatureSolvers[] = {{CurvatureSolver::direct, "direct"},
+                                                                     {CurvatureSolver::cg, "cg"}};
+const std::pair<ArmijoFailure, const char*> kArmijoFailures[] = {{ArmijoFailure::smallest, "smallest"},
+                                                                 {ArmijoFailure::skip, "skip"}};
+
 void require(bool ok, const char* key, const char* constraint) {
   if (!ok) throw std::invalid_argument(std::string("optimizer.") + key + ": " + constraint);
 }
@@ -35,6 +40,10 @@ std::string to_string(DampingKind d) { return name_of(kDampings, d); }
 std::string to_string(CutoffMode c) { return name_of(kCutoffModes, c); }
 std::string to_string(SolveSpace s) { return name_of(kSolveSpaces, s); }
 std::optional<SolveSpace> parse_solve_space(const std::string& s) { return value_of(kSolveSpaces, s); }
+std::string to_string(CurvatureSolver s) { return name_of(kCurvatureSolvers, s); }
+std::string to_string(ArmijoFailure a) { return name_of(kArmijoFailures, a); }
+std::optional<CurvatureSolver> parse_curvature_solver(const std::string& s) { return value_of(kCurvatureSolvers, s); }
+std::optional<ArmijoFailure> parse_armijo_failure(const std::string& s) { return value_of(kArmijoFailures, s); }
 std::optional<Method> parse_method(const std::string& s) { return value_of(kMethods, s); }
 std::optional<MuScale> parse_mu_scale(const std::string& s) { return value_of(kMuScales, s); }
 std::optional<DampingKind> parse_damping(const std::string& s) { return value_of(kDampings, s); }
@@ -61,6 +70,13 @@ void OptimizerOptions::validate() const {
   if (gn_cutoff_mode == CutoffMode::relative) require(gn_cutoff < 1, "gn_cutoff", "must be < 1 when relative");
   if (method == Method::ggn)
     require(damping != DampingKind::adaptive, "damping", "ggn takes constant or loglinear damping");
+  require(warmup_steps >= 0, "warmup_steps", "must be >= 0");
+  require(std::isfinite(cg_tolerance) && cg_tolerance > 0 && cg_tolerance < 1, "cg_tolerance", "must be in (0, 1)");
+  require(cg_max_iterations >= 1 && cg_max_iterations <= 100000, "cg_max_iterations", "must be in [1, 100000]");
+  require(std::isfinite(armijo_shrink) && armijo_shrink > 0 && armijo_shrink < 1, "armijo_shrink", "must be in (0, 1)");
+  require(std::isfinite(armijo_c) && armijo_c > 0 && armijo_c < 1, "armijo_c", "must be in (0, 1)");
+  require(armijo_max_trials >= 1 && armijo_max_trials <= 100, "armijo_max_trials", "must be in [1, 100]");
+  if (solver == CurvatureSolver::cg) require(method == Method::ggn, "solver", "\"cg\" is the ggn optimizer's solver");
 }
 
 std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
@@ -72,12 +88,16 @@ std::ostream& operator<<(std::ostream& os, const OptimizerOptions& o) {
     case Method::adam:
     case Method::adamw:
       os << ", betas " << o.beta1 << "/" << o.beta2 << ", eps " << o.eps << ", weight_decay " << o.weight_decay;
+      if (o.warmup_steps > 0) os << ", warm-up " << o.warmup_steps << " steps";
       break;
     case Method::lm:
       os << ", mu " << o.mu << " (" << to_string(o.mu_scale) << " scale), damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
       break;
     case Method::ggn:
+      if (o.solver == CurvatureSolver::cg)
+        os << ", solver cg (tol " << o.cg_tolerance << ", ≤ " << o.cg_max_iterations << " it), Armijo (τ " << o.armijo_shrink
+           << ", c " << o.armijo_c << ", ≤ " << o.armijo_max_trials << " trials, else " << to_string(o.armijo_failure) << ")";
       os << ", mu " << o.mu << ", damping " << to_string(o.damping);
       if (o.damping == DampingKind::loglinear) os << " to " << o.mu_final << " over " << o.mu_decay_steps;
       if (o.weight_decay > 0) os << ", weight_decay " << o.weight_decay;

@@ -4,6 +4,14 @@
 
 namespace pgdx::problem {
 
+double LeastSquaresProblem::loss() {
+  std::vector<double> e;
+  residual(e);
+  double sum = 0.0;
+  for (double v : e) sum += v * v;
+  return 0.5 * loss_scale() * sum;
+}
+
 void LeastSquaresProblem::gradient(std::vector<double>& e, std::vector<double>& g) {
   residual(e);
   jt_times(e, g);

@@ -62,7 +62,10 @@ Trainer::Trainer(const TrainerOptions& options, problem::ResidualOperator& resid
   if (task.test()) test_problem_.set_all(*task.test());
   if (full_batch()) batch_problem_.set_all(task.train());
   long end = 0;
-  for (const Phase& phase : options.phases) phase_end_.push_back(end += phase.steps);
+  for (const Phase& phase : options.phases) {
+    phase_end_.push_back(end += phase.steps);
+    records_cg_ = records_cg_ || phase.optimizer.solver == optim::CurvatureSolver::cg;
+  }
   if (options.record_log) log_steps_ = log_record_steps(options.steps);
   start_phase(0);
 }
@@ -140,6 +143,13 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
   record.integers.emplace_back("gn_rank", info.gn_rank);
   record.integers.emplace_back("parameter_space", step == 0 ? -1 : info.parameter_space);
   if (phase_end_.size() > 1) record.integers.emplace_back("phase", static_cast<std::int64_t>(phase_));
+  if (records_cg_) {  // every row of a run with a CG phase, so the columns stay aligned
+    record.integers.emplace_back("cg_iterations", info.cg_iterations);
+    record.reals.emplace_back("cg_residual", info.cg_residual);
+    record.integers.emplace_back("cg_stop", info.cg_stop);
+    record.reals.emplace_back("model_decrease", info.model_decrease);
+    record.integers.emplace_back("armijo_trials", info.armijo_trials);
+  }
   const diag::Evaluation state{step, model_.params(), theta0_, train_residual_};
   for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);
   return record;

@@ -41,6 +41,10 @@ TaskEntry modular_mlp_entry() {
   TaskEntry e;
   e.name = "modular_mlp";
   e.keys = {{"modulus", &TaskOptions::modulus}, {"train_fraction", &TaskOptions::train_fraction}};
+  e.resolve_defaults = [](TaskOptions& o) {
+    if (o.modulus == 0) o.modulus = 23;
+    if (o.train_fraction == 0.0) o.train_fraction = 0.9;
+  };
   e.validate = [](const TaskOptions& o) {
     if (o.modulus < 2) throw std::invalid_argument("task.modulus: must be >= 2");
     if (!(o.train_fraction > 0.0 && o.train_fraction < 1.0) ||

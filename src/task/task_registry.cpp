@@ -5,7 +5,8 @@
 namespace pgdx::task {
 
 // One line per task; its entry function lives in the task's own file.
-#define PGDX_TASKS(X) X(regression1d) X(regression2d) X(pinn_poisson) X(mnist) X(modular_mlp) X(polynomial_teacher)
+#define PGDX_TASKS(X) X(regression1d) X(regression2d) X(pinn_poisson) X(mnist) X(modular_mlp) X(polynomial_teacher) \
+  X(modular_addition_sequence)
 
 #define PGDX_DECLARE_TASK(name) TaskEntry name##_entry();
 PGDX_TASKS(PGDX_DECLARE_TASK)

@@ -11,6 +11,7 @@
 #include "pgdx/optim/levenberg_marquardt.hpp"
 #include "pgdx/problem/output_curvature.hpp"
 #include "pgdx/problem/residual_problem.hpp"
+#include "dense_ggn.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -154,34 +155,10 @@ TEST_CASE("one GGN step equals the dense solve of (mu I + J^T H J) h = J^T q + l
   for (auto mode : {problem::GramMode::structured, problem::GramMode::explicit_rows}) {
     auto net = small_net(7);
     const std::vector<double> theta0 = net.params();
-    const std::size_t p = net.num_params(), rows = n * kClasses;
-    // The dense reference: explicit J, H blocks from softmax, A = μI + JᵀHJ, Cholesky.
-    Matrix f, jt;
-    net.forward(data.x, f);
-    net.jacobian_transposed(data.x, jt);
-    std::vector<double> hessian(rows * rows, 0.0), q(rows);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::vector<double> prob(kClasses);
-      loss::softmax(f.col(i), kClasses, prob.data());
-      for (std::size_t a = 0; a < kClasses; ++a) {
-        q[i * kClasses + a] = (prob[a] - data.y(a, i)) / n;
-        for (std::size_t b = 0; b < kClasses; ++b)
-          hessian[(i * kClasses + a) * rows + i * kClasses + b] = ((a == b ? prob[a] : 0.0) - prob[a] * prob[b]) / n;
-      }
-    }
+    const std::size_t p = net.num_params();
     const double mu = 0.3, lambda = 0.01, lr = 0.7;
-    Matrix a(p, p);
-    std::vector<double> rhs(p, 0.0);
-    for (std::size_t s = 0; s < p; ++s) {
-      for (std::size_t r = 0; r < rows; ++r) rhs[s] += jt(s, r) * q[r];
-      rhs[s] += lambda * theta0[s];
-      for (std::size_t t = 0; t < p; ++t) {
-        double sum = s == t ? mu : 0.0;
-        for (std::size_t r = 0; r < rows; ++r)
-          for (std::size_t r2 = 0; r2 < rows; ++r2) sum += jt(s, r) * hessian[r * rows + r2] * jt(t, r2);
-        a(s, t) = sum;
-      }
-    }
+    // The dense reference: explicit J, H blocks from softmax, A = μI + JᵀHJ, Cholesky.
+    auto [a, rhs] = test::dense_ggn_system(net, data, mu, lambda);
     REQUIRE(linalg::cholesky_factor(a) == 0);
     linalg::cholesky_solve(a, rhs);
 

@@ -6,6 +6,7 @@
 #include "pgdx/problem/output_minus_target.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/task/modular_addition.hpp"
+#include "pgdx/task/modular_addition_sequence.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -67,4 +68,30 @@ TEST_CASE("a residual scale multiplies e, J, K and JᵀJ consistently", "[modula
   model::gradient_from_factors(factors, 3, z.data(), from_factors);
   linalg::gemv(linalg::Op::none, 1.0, jt2, z.data(), 0.0, from_rows.data());
   CHECK(test::relative_difference(from_factors, from_rows) < 1e-13);
+}
+
+TEST_CASE("modular addition as token sequences: [a, +, b, =], every pair once, the mlp task's split", "[modular]") {
+  const task::ModularAdditionSequence sequences(97, 0.5, 3);
+  const task::ModularAddition vectors(97, 0.5, 3);
+  REQUIRE(sequences.train().size() == 4704);
+  REQUIRE(sequences.test()->size() == 9409 - 4704);
+  std::set<std::pair<std::size_t, std::size_t>> seen;
+  for (const auto& [set, same] : {std::pair{&sequences.train(), &vectors.train()}, {sequences.test(), vectors.test()}}) {
+    REQUIRE(set->x.rows() == 4);
+    REQUIRE(set->y.rows() == 99);
+    for (std::size_t j = 0; j < set->size(); ++j) {
+      const auto a = static_cast<std::size_t>(set->x(0, j)), b = static_cast<std::size_t>(set->x(2, j));
+      CHECK(set->x(1, j) == 98.0);  // '+'
+      CHECK(set->x(3, j) == 97.0);  // '='
+      double total = 0.0;
+      for (std::size_t c = 0; c < 99; ++c) total += set->y(c, j);
+      CHECK(total == 1.0);
+      CHECK(set->y((a + b) % 97, j) == 1.0);
+      // The same pair sits at the same place as in the one-hot task (one shuffle for both).
+      CHECK(same->x(a, j) == 1.0);
+      CHECK(same->x(97 + b, j) == 1.0);
+      seen.insert({a, b});
+    }
+  }
+  CHECK(seen.size() == 9409);
 }

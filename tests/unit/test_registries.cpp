@@ -55,7 +55,7 @@ mu_scale = "sum"
 }  // namespace
 
 TEST_CASE("every task entry agrees with the task it builds", "[registry]") {
-  REQUIRE(task::task_registry().size() == 6);
+  REQUIRE(task::task_registry().size() == 7);
   for (const task::TaskEntry& entry : task::task_registry()) {
     INFO("task " << entry.name);
     const task::TaskOptions o = small(entry.name);
@@ -69,7 +69,8 @@ TEST_CASE("every task entry agrees with the task it builds", "[registry]") {
     CHECK(built->classification() == entry.classification);
     CHECK(built->residual_kind() == entry.residual_kind);
   }
-  CHECK(task::task_names() == "regression1d|regression2d|pinn_poisson|mnist|modular_mlp|polynomial_teacher");
+  CHECK(task::task_names() == "regression1d|regression2d|pinn_poisson|mnist|modular_mlp|polynomial_teacher|"
+                                "modular_addition_sequence");
   CHECK_THROWS_AS(task::find_task("cifar"), std::invalid_argument);
 }
 

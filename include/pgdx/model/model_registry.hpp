@@ -22,7 +22,9 @@ struct ModelCapabilities {
   bool parameter_gram = false;     // JᵀJ without J (LM in the parameter space)
   bool input_derivatives = false;  // u, Δu and their θ-derivatives (PDE residuals, model/mlp_laplacian.hpp)
   bool matrix_free = true;         // J v and Jᵀ u (every Model has jvp and vjp)
-  std::string why_no_structured_gram, why_no_parameter_gram, why_no_input_derivatives;
+  bool token_inputs = false;       // reads token ids (a sequence model), not feature vectors; its widths come from the task
+  bool explicit_jacobian = true;   // J (p × N) may be formed: false for models far too large for it
+  std::string why_no_structured_gram, why_no_parameter_gram, why_no_input_derivatives, why_no_explicit_jacobian;
 };
 
 struct ModelEntry {

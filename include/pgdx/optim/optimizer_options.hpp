@@ -16,6 +16,11 @@ enum class CutoffMode { relative, absolute };
 // Where LM solves: "sample" (μI + JJᵀ)z = e (N × N), "parameter" (μI + JᵀJ)h = Jᵀe (p × p),
 // "auto" = parameter when p < N and the model can form JᵀJ without J, else sample.
 enum class SolveSpace { automatic, sample, parameter };
+// How GGN solves (μI + G)h = g: "direct" forms the N × N curvature Gram matrix (sample space,
+// Woodbury); "cg" never forms a matrix: conjugate gradients on G v = Jᵀ H J v products.
+enum class CurvatureSolver { direct, cg };
+// When no Armijo trial passes: "smallest" takes the smallest step tried, "skip" leaves θ unchanged.
+enum class ArmijoFailure { smallest, skip };
 
 std::string to_string(Method m);
 std::string to_string(MuScale s);
@@ -27,6 +32,10 @@ std::optional<MuScale> parse_mu_scale(const std::string& s);
 std::optional<DampingKind> parse_damping(const std::string& s);
 std::optional<CutoffMode> parse_cutoff_mode(const std::string& s);
 std::optional<SolveSpace> parse_solve_space(const std::string& s);
+std::string to_string(CurvatureSolver s);
+std::string to_string(ArmijoFailure a);
+std::optional<CurvatureSolver> parse_curvature_solver(const std::string& s);
+std::optional<ArmijoFailure> parse_armijo_failure(const std::string& s);
 
 struct OptimizerOptions {
   Method method = Method::sgd;
@@ -37,6 +46,8 @@ struct OptimizerOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;  // also coupled L2 for SGD
+  // Adam / AdamW: η·min(1, t/warmup_steps) at step t = 1, 2, … (0: no warm-up)
+  long warmup_steps = 0;
 
   // Levenberg–Marquardt
   double mu = 0.1;
@@ -58,6 +69,17 @@ struct OptimizerOptions {
   // Gauss–Newton
   double gn_cutoff = 1e-6;
   CutoffMode gn_cutoff_mode = CutoffMode::relative;
+
+  // Generalised Gauss–Newton: the solver; for cg, (μI + G)h = g with G the GGN of the loss as
+  // reduced (batch mean for cross-entropy) and μ added as written, then θ ← θ − η h with η from an
+  // Armijo backtracking line search starting at η₀ = lr.
+  CurvatureSolver solver = CurvatureSolver::direct;
+  double cg_tolerance = 1e-6;      // stop at ‖r‖ ≤ cg_tolerance · ‖g‖
+  long cg_max_iterations = 150;
+  double armijo_shrink = 0.5;      // τ: η ← τη after a failed trial
+  double armijo_c = 1e-4;          // accept L(θ − ηh) ≤ L(θ) − c η gᵀh
+  long armijo_max_trials = 10;     // loss-only evaluations on the step's minibatch
+  ArmijoFailure armijo_failure = ArmijoFailure::smallest;
 
   // Throws std::invalid_argument("optimizer.<key>: <constraint>").
   void validate() const;

@@ -24,6 +24,14 @@ struct StepInfo {
   int solve_fallbacks = 0;       // Cholesky failures handled (μ raised or eigen solve)
   int gn_rank = -1;              // GN: eigenvalues kept above the cut-off
   int parameter_space = -1;      // LM: 1 solved in the p × p space, 0 in the N × N space; −1 no system
+  // GGN–CG (−1 / NaN for other steps): iterations, final ‖r‖/‖g‖, why CG stopped (0 converged,
+  // 1 iteration limit, 2 non-positive curvature), the quadratic model's decrease gᵀh − ½hᵀGh at
+  // η = 1, and the Armijo trials (loss evaluations) the step took.
+  int cg_iterations = -1;
+  double cg_residual = std::numeric_limits<double>::quiet_NaN();
+  int cg_stop = -1;
+  double model_decrease = std::numeric_limits<double>::quiet_NaN();
+  int armijo_trials = -1;
   PhaseSeconds seconds;
 };
 

@@ -29,6 +29,8 @@ class LeastSquaresProblem {
   virtual double loss_scale() const = 0;        // c above
 
   virtual void residual(std::vector<double>& e) = 0;                                  // e(θ), N entries
+  // L(θ) on the current batch (a line search's trial). Default: c·½‖e‖².
+  virtual double loss();
   // K = J Jᵀ (N × N): its lower triangle, block-cyclic on the problem's process grid (whole on one
   // rank). The problem (re)shapes k as needed.
   virtual void gram(parallel::DistMatrix& k) = 0;

@@ -62,7 +62,7 @@ class ResidualProblem final : public LeastSquaresProblem {
   void curvature_times(const std::vector<double>& w, std::vector<double>& out) override;
 
   // L(θ) on the batch with the configured loss and reduction.
-  double loss();
+  double loss() override;
   // L of a residual of this batch's shape (e.g. one just computed by residual()).
   double loss_of(const std::vector<double>& e);
   // Whether gram() takes the structured path (decided at the first call).

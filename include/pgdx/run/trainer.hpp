@@ -62,6 +62,7 @@ class Trainer {
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::size_t phase_ = 0;
   std::vector<long> phase_end_;  // cumulative step at which each phase ends
+  bool records_cg_ = false;      // some phase solves by CG: its columns are in every record
   std::vector<long> log_steps_;  // sorted, when record_log
   parallel::Comm comm_;
   problem::ResidualProblem batch_problem_;

@@ -16,8 +16,10 @@ struct TaskOptions {
   std::size_t interior_points = 640;  // pinn_poisson: collocation points, uniform in (0,1)²
   std::size_t boundary_points = 40;   // pinn_poisson: a quarter on each edge, uniform along it
   std::size_t solution_grid = 50;     // pinn_poisson: the L² error's grid is this many points per axis
-  std::size_t modulus = 23;           // modular_mlp: P of a + b mod P
-  double train_fraction = 0.9;        // modular_mlp: share of the P² pairs in the training set
+  // modular_mlp, modular_addition_sequence: P of a + b mod P, and the share of the P² pairs in the
+  // training set; 0 = the task's default (23 and 0.9; 97 and 0.5).
+  std::size_t modulus = 0;
+  double train_fraction = 0.0;
   std::size_t input_dim = 100;        // polynomial_teacher: D
   std::size_t train_points = 450;     // polynomial_teacher: training inputs
   std::size_t test_points = 1000;     // polynomial_teacher: test inputs

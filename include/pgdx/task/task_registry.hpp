@@ -37,6 +37,7 @@ struct TaskEntry {
   std::function<std::size_t(const TaskOptions&)> training_size;
   ResidualKind residual_kind = ResidualKind::output_minus_target;
   bool classification = false;  // one-hot class targets: accuracy, cross-entropy
+  bool token_sequence = false;  // x holds token ids (one row per position), for sequence models
   std::function<std::unique_ptr<Task>(const TaskOptions&, std::uint64_t seed)> make;
 };
 

@@ -98,7 +98,7 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"model.init_scale=-2"}) ==
         "job.toml: key 'model.init_scale': must be a finite number > 0 (got -2)");
   CHECK(error_of(kValid, {"model.bias=1"}) == "job.toml: key 'model.bias': expected true or false, got an integer 1");
-  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist|modular_mlp|polynomial_teacher (got 'cifar')");
+  CHECK(error_of(kValid, {"task.name=cifar"}) == "job.toml: key 'task.name': must be one of regression1d|regression2d|pinn_poisson|mnist|modular_mlp|polynomial_teacher|modular_addition_sequence (got 'cifar')");
   CHECK(error_of(kValid, {"run.batch_size=50"}) ==
         "job.toml: key 'run.batch_size': is larger than the training set (20)");
   CHECK(error_of(kValid, {"optimizer.beta1=1"}) == "job.toml: key 'optimizer.beta1': must be in [0, 1) (got 1)");
@@ -107,6 +107,34 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"optimizer.damping=auto"}) ==
         "job.toml: key 'optimizer.damping': must be one of constant|loglinear|adaptive (got 'auto')");
   CHECK(error_of(kValid, {"run.name=a/b"}) == "job.toml: key 'run.name': must not contain '/'");
+}
+
+TEST_CASE("GGN-CG, Armijo, warm-up and token-sequence keys are checked", "[config]") {
+  const std::vector<std::string> ggn = {"task.name=\"modular_mlp\"", "task.modulus=5", "model.layers=[10,8,5]",
+                                        "loss.kind=\"cross_entropy\"", "optimizer.name=\"ggn\"",
+                                        "optimizer.solver=\"cg\""};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = ggn;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+  CHECK(error_of(kValid, with({})) == "(no error)");
+  CHECK(error_of(kValid, with({"optimizer.cg_tolerance=2"})) ==
+        "job.toml: key 'optimizer.cg_tolerance': must be in (0, 1) (got 2)");
+  CHECK(error_of(kValid, with({"optimizer.cg_max_iterations=0"})) ==
+        "job.toml: key 'optimizer.cg_max_iterations': must be >= 1 (got 0)");
+  CHECK(error_of(kValid, with({"optimizer.armijo_shrink=1.5"})) ==
+        "job.toml: key 'optimizer.armijo_shrink': must be in (0, 1) (got 1.5)");
+  CHECK(error_of(kValid, with({"optimizer.armijo_failure=\"retry\""})) ==
+        "job.toml: key 'optimizer.armijo_failure': must be one of smallest|skip (got 'retry')");
+  CHECK(error_of(kValid, with({"optimizer.solver=\"qr\""})) ==
+        "job.toml: key 'optimizer.solver': must be one of direct|cg (got 'qr')");
+  CHECK(error_of(kValid, {"optimizer.solver=\"cg\""}) ==
+        "job.toml: key 'optimizer.solver': \"cg\" is the ggn optimizer's solver (got 'cg')");
+  CHECK(error_of(kValid, {"optimizer.warmup_steps=-1"}) ==
+        "job.toml: key 'optimizer.warmup_steps': must be >= 0 (got -1)");
+  CHECK(error_of(kValid, {"task.name=\"modular_addition_sequence\"", "model.layers=[4,8,99]"}) ==
+        "job.toml: key 'model.kind': task modular_addition_sequence has token sequences: use model.kind = \"transformer\"");
 }
 
 TEST_CASE("cross-entropy, GGN and committee keys are checked", "[config]") {

@@ -301,7 +301,7 @@ void read_task(Reader& r, task::TaskOptions& o) {
 
 // The problem's keys (how K is formed and laid out): in [optimizer], where users look for them, but
 // one value for the whole run — every phase shares the problem.
-const char* const kProblemKeys[] = {"gram", "gram_block", "gram_distributed_min_rows"};
+const char* const kProblemKeys[] = {"gram", "gram_block", "gram_distributed_min_rows", "sample_block"};
 
 void read_problem(Reader& r, problem::ProblemOptions& o) {
   r.choice("optimizer.gram", o.gram, problem::parse_gram_mode, "auto|structured|explicit");
@@ -309,6 +309,9 @@ void read_problem(Reader& r, problem::ProblemOptions& o) {
   r.integer("optimizer.gram_block", gram_block, 1);
   o.gram_block = static_cast<int>(gram_block);
   r.integer("optimizer.gram_distributed_min_rows", o.gram_distributed_min_rows, 1);
+  long sample_block = static_cast<long>(o.sample_block);
+  r.integer("optimizer.sample_block", sample_block, 0);
+  o.sample_block = static_cast<std::size_t>(sample_block);
   try {
     o.validate();
   } catch (const std::invalid_argument& e) {

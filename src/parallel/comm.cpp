@@ -87,6 +87,49 @@ void Comm::allgatherv(const std::vector<double>& local, std::vector<double>& glo
         "MPI_Allgatherv");
 }
 
+void Comm::ordered_block_sum(const std::vector<double>& local, std::size_t local_blocks, std::size_t width,
+                             std::vector<double>& out) const {
+  if (local.size() != local_blocks * width) throw std::invalid_argument("ordered_block_sum: local has the wrong size");
+  out.assign(width, 0.0);
+  if (size_ == 1) {
+    for (std::size_t b = 0; b < local_blocks; ++b)
+      for (std::size_t i = 0; i < width; ++i) out[i] += local[b * width + i];
+    return;
+  }
+  const auto ranks = static_cast<std::size_t>(size_);
+  std::vector<long long> blocks_of(ranks);
+  const long long mine = static_cast<long long>(local_blocks);
+  check(MPI_Allgather(&mine, 1, MPI_LONG_LONG, blocks_of.data(), 1, MPI_LONG_LONG, as_mpi(handle_)), "MPI_Allgather");
+  std::vector<IndexRange> segment(ranks);
+  for (std::size_t r = 0; r < ranks; ++r) segment[r] = shard(width, static_cast<int>(r), size_);
+  // Send to rank s the segment s of each of my blocks, in block order.
+  std::vector<int> send_counts(ranks), send_offsets(ranks), recv_counts(ranks), recv_offsets(ranks);
+  std::vector<double> send(local.size());
+  std::size_t at = 0;
+  for (std::size_t s = 0; s < ranks; ++s) {
+    send_offsets[s] = static_cast<int>(at);
+    for (std::size_t b = 0; b < local_blocks; ++b)
+      for (std::size_t i = segment[s].begin; i < segment[s].end; ++i) send[at++] = local[b * width + i];
+    send_counts[s] = static_cast<int>(at) - send_offsets[s];
+  }
+  const IndexRange& own = segment[static_cast<std::size_t>(rank_)];
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    recv_offsets[r] = static_cast<int>(total);
+    recv_counts[r] = static_cast<int>(static_cast<std::size_t>(blocks_of[r]) * own.size());
+    total += static_cast<std::size_t>(recv_counts[r]);
+  }
+  std::vector<double> received(total);
+  check(MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_DOUBLE, received.data(),
+                      recv_counts.data(), recv_offsets.data(), MPI_DOUBLE, as_mpi(handle_)),
+        "MPI_Alltoallv");
+  // Received in rank order, each rank's blocks in order: global block order.
+  std::vector<double> sum(own.size(), 0.0);
+  for (std::size_t k = 0; k < total / std::max<std::size_t>(own.size(), 1); ++k)
+    for (std::size_t i = 0; i < own.size(); ++i) sum[i] += received[k * own.size() + i];
+  allgatherv(sum, out);
+}
+
 void Comm::broadcast(double* data, std::size_t count, int root) const {
   if (size_ == 1 || count == 0) return;
   check(MPI_Bcast(data, static_cast<int>(count), MPI_DOUBLE, root, as_mpi(handle_)), "MPI_Bcast");

@@ -25,7 +25,13 @@ ResidualProblem::ResidualProblem(model::Model& model, parallel::Comm comm, loss:
 
 void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std::size_t>& indices) {
   batch_size_ = indices.size();
-  mine_ = parallel::shard(batch_size_, comm_.rank(), comm_.size());
+  if (options_.sample_block > 0) {  // whole blocks per rank: the blocks' sums do not depend on the split
+    const std::size_t block = options_.sample_block, blocks = (batch_size_ + block - 1) / block;
+    const parallel::IndexRange mine = parallel::shard(blocks, comm_.rank(), comm_.size());
+    mine_ = {std::min(batch_size_, mine.begin * block), std::min(batch_size_, mine.end * block)};
+  } else {
+    mine_ = parallel::shard(batch_size_, comm_.rank(), comm_.size());
+  }
   const std::size_t d = data.x.rows();
   const std::size_t c = data.y.rows();
   const std::size_t k = data.coefficients.rows();
@@ -162,6 +168,11 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
   cotangent_.resize(c, mine_.size());
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());
+  if (options_.sample_block > 0) {
+    residual_.vjp_blocks(local_samples(), cotangent_, options_.sample_block, block_sums_);
+    comm_.ordered_block_sum(block_sums_.storage(), block_sums_.cols(), model_.num_params(), out);
+    return;
+  }
   residual_.vjp(local_samples(), cotangent_, out);
   comm_.allreduce_sum(out.data(), out.size());
 }

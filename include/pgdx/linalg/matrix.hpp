@@ -1,5 +1,6 @@
 #pragma once
 // Dense column-major matrix of doubles: the one storage type every numeric module shares.
+#include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <vector>
@@ -31,6 +32,11 @@ class Matrix {
     data_.resize(rows * cols);
   }
   void fill(double v) { data_.assign(data_.size(), v); }
+  // Columns [begin, end) of this matrix, copied into out.
+  void copy_columns(std::size_t begin, std::size_t end, Matrix& out) const {
+    out.resize(rows_, end - begin);
+    std::copy(col(begin), col(begin) + (end - begin) * rows_, out.data());
+  }
   // New shape for the current storage (whose size must be rows × cols).
   void reshape(std::size_t rows, std::size_t cols) {
     if (rows * cols != data_.size()) throw std::length_error("Matrix::reshape: size mismatch");

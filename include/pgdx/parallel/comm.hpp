@@ -35,6 +35,13 @@ class Comm {
   int allreduce_max(int value) const;
   // Concatenates every rank's `local` in rank order into `global` on every rank.
   void allgatherv(const std::vector<double>& local, std::vector<double>& global) const;
+  // out = Σ_b partial_b over every rank's blocks, added in global block order b = 0, 1, …: rank r
+  // holds `local_blocks` consecutive blocks (rank 0 the first ones), each a `width`-vector, stored
+  // block after block in `local`. The same bits on any number of ranks for the same blocks (an
+  // MPI_Allreduce adds in an unspecified order). Each rank sums one segment of the vector over all
+  // blocks (an all-to-all), then the segments are gathered: O(width · blocks / ranks) per rank.
+  void ordered_block_sum(const std::vector<double>& local, std::size_t local_blocks, std::size_t width,
+                         std::vector<double>& out) const;
   void broadcast(double* data, std::size_t count, int root = 0) const;
   void broadcast(std::string& text, int root = 0) const;
   // Ends every rank of the job: the path for an exception that escaped on one rank only.

@@ -23,6 +23,11 @@ struct ProblemOptions {
   // this; smaller systems are held whole on every rank and solved with LAPACK, which is faster
   // there (measured: docs/performance.md) and gives every rank count the same K.
   long gram_distributed_min_rows = 1024;
+  // Matrix-free sums over samples (Jᵀz: gradients, GGN products). 0: each rank sums its share and
+  // the ranks' sums are added by MPI_Allreduce — equal across rank counts to round-off. B > 0: the
+  // batch is cut into fixed blocks of B samples, ranks take whole blocks, and the blocks' sums are
+  // added in block order (Comm::ordered_block_sum) — the same bits on any number of ranks.
+  std::size_t sample_block = 0;
 
   // Throws std::invalid_argument("optimizer.<key>: <constraint>") (the keys' config names).
   void validate() const;

@@ -104,7 +104,7 @@ class ResidualProblem final : public LeastSquaresProblem {
   std::vector<double> roots_, residual_work_, gradient_work_, jv_gathered_;
   std::uint64_t roots_state_ = ~std::uint64_t{0}, residual_state_ = ~std::uint64_t{0};
   model::GramFactors factors_whitened_;
-  linalg::Matrix jt_whitened_, jv_local_;
+  linalg::Matrix jt_whitened_, jv_local_, block_sums_;
 };
 
 }  // namespace pgdx::problem

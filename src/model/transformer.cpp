@@ -151,7 +151,7 @@ void Transformer::run_forward(const Matrix& x, bool all_positions) {
   for (std::size_t b = 0; b < options_.blocks; ++b)
     transformer_detail::block_forward(block_shape(options_, activation_, x.cols(), b, all_positions),
                                       block_params(t, offsets_.blocks[b]), b == 0 ? c.h0 : c.blocks[b - 1].out,
-                                      c.blocks[b]);
+                                      c.blocks[b], c.scratch);
   if (options_.final_norm)
     tl::layernorm_forward(t + offsets_.lnf_g, t + offsets_.lnf_b, c.blocks.back().out, c.xf, c.lnf);
   else
@@ -185,15 +185,15 @@ void Transformer::forward_all_positions(const Matrix& x, Matrix& f) {
 void Transformer::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) {
   if (v.size() != theta_.size()) throw std::invalid_argument("Transformer::jvp: direction has the wrong length");
   ensure_forward(x);
-  const transformer_detail::Cache& c = *cache_;
+  transformer_detail::Cache& c = *cache_;
   const double* t = theta_.data();
   const double* dt = v.data();
-  Matrix dx, dnext;
+  Matrix &dx = c.tangent, &dnext = c.tangent_next;
   tl::embedding_forward(dt + offsets_.tok, dt + offsets_.pos, options_.width, x, dx);  // linear in (E, P)
   for (std::size_t b = 0; b < options_.blocks; ++b) {
     transformer_detail::block_jvp(block_shape(options_, activation_, x.cols(), b, false),
                                   block_params(t, offsets_.blocks[b]), block_params(dt, offsets_.blocks[b]),
-                                  b == 0 ? c.h0 : c.blocks[b - 1].out, c.blocks[b], dx, dnext);
+                                  b == 0 ? c.h0 : c.blocks[b - 1].out, c.blocks[b], dx, dnext, c.scratch);
     std::swap(dx, dnext);
   }
   if (options_.final_norm) {
@@ -207,11 +207,11 @@ void Transformer::vjp(const Matrix& x, const Matrix& r, std::vector<double>& gra
   ensure_forward(x);
   if (r.rows() != options_.vocab || r.cols() != x.cols())
     throw std::invalid_argument("Transformer::vjp: cotangent shape mismatch");
-  const transformer_detail::Cache& c = *cache_;
+  transformer_detail::Cache& c = *cache_;
   const double* t = theta_.data();
   grad.assign(theta_.size(), 0.0);
   double* g = grad.data();
-  Matrix gx, gnext;
+  Matrix &gx = c.tangent, &gnext = c.tangent_next;
   tl::linear_vjp(t + offsets_.head_w, options_.vocab, c.xf, r, g + offsets_.head_w, at(g, offsets_.head_b), &gx);
   if (options_.final_norm) {
     tl::layernorm_vjp(t + offsets_.lnf_g, c.lnf, gx, g + offsets_.lnf_g, g + offsets_.lnf_b, gnext);
@@ -220,7 +220,7 @@ void Transformer::vjp(const Matrix& x, const Matrix& r, std::vector<double>& gra
   for (std::size_t b = options_.blocks; b-- > 0;) {
     transformer_detail::block_vjp(block_shape(options_, activation_, x.cols(), b, false),
                                   block_params(t, offsets_.blocks[b]), block_params(g, offsets_.blocks[b]),
-                                  b == 0 ? c.h0 : c.blocks[b - 1].out, c.blocks[b], gx, gnext);
+                                  b == 0 ? c.h0 : c.blocks[b - 1].out, c.blocks[b], gx, gnext, c.scratch);
     std::swap(gx, gnext);
   }
   tl::embedding_vjp(x, gx, g + offsets_.tok, g + offsets_.pos);

@@ -38,9 +38,10 @@ void in_projection_jvp(const BlockShape& s, const double* w, const double* dw, c
 
 }  // namespace
 
-void block_forward(const BlockShape& s, const BlockParams<const double>& p, const Matrix& x, BlockCache& c) {
+void block_forward(const BlockShape& s, const BlockParams<const double>& p, const Matrix& x, BlockCache& c,
+                   BlockScratch& w) {
   const std::size_t d = s.width;
-  Matrix residual;
+  Matrix& residual = w.a;
   if (s.last_only) {
     tl::gather_last(x, s.context, c.x_last);
     tl::linear_forward(p.in_w, p.in_b, d, c.x_last, c.q);
@@ -53,7 +54,7 @@ void block_forward(const BlockShape& s, const BlockParams<const double>& p, cons
   tl::linear_forward(p.out_w, p.out_b, d, c.attn, residual);
   tl::add_to(s.last_only ? c.x_last : x, residual);
   tl::layernorm_forward(p.ln1_g, p.ln1_b, residual, c.x1, c.ln1);
-  Matrix z;
+  Matrix& z = w.b;
   tl::linear_forward(p.fc1_w, p.fc1_b, s.mlp_width, c.x1, z);
   tl::activation_forward(s.activation, z, c.a, c.slope);
   tl::linear_forward(p.fc2_w, p.fc2_b, d, c.a, residual);
@@ -62,9 +63,9 @@ void block_forward(const BlockShape& s, const BlockParams<const double>& p, cons
 }
 
 void block_jvp(const BlockShape& s, const BlockParams<const double>& p, const BlockParams<const double>& dp,
-               const Matrix& x, const BlockCache& c, const Matrix& dx, Matrix& dout) {
+               const Matrix& x, const BlockCache& c, const Matrix& dx, Matrix& dout, BlockScratch& w) {
   const std::size_t d = s.width;
-  Matrix dx_last, dqkv, dq, dattn, dres, dx1, dz;
+  Matrix &dx_last = w.a, &dqkv = w.b, &dq = w.c, &dattn = w.d, &dres = w.e, &dx1 = w.f, &dz = w.g;
   if (s.last_only) tl::gather_last(dx, s.context, dx_last);
   in_projection_jvp(s, p.in_w, dp.in_w, dp.in_b, x, c.x_last, dx, dx_last, dqkv, dq);
   const QkvViews in = qkv_views(s, c.qkv, c.q);
@@ -81,9 +82,9 @@ void block_jvp(const BlockShape& s, const BlockParams<const double>& p, const Bl
 }
 
 void block_vjp(const BlockShape& s, const BlockParams<const double>& p, const BlockParams<double>& gp,
-               const Matrix& x, const BlockCache& c, const Matrix& gout, Matrix& gx) {
+               const Matrix& x, const BlockCache& c, const Matrix& gout, Matrix& gx, BlockScratch& w) {
   const std::size_t d = s.width;
-  Matrix gres, gz, gx1, gattn;
+  Matrix &gres = w.a, &gz = w.b, &gx1 = w.c, &gattn = w.d, &gqkv = w.e, &gq = w.f, &gx_last = w.g;
   tl::layernorm_vjp(p.ln2_g, c.ln2, gout, gp.ln2_g, gp.ln2_b, gres);
   tl::linear_vjp(p.fc2_w, d, c.a, gres, gp.fc2_w, gp.fc2_b, &gz);
   tl::multiply_elementwise(c.slope, gz);
@@ -92,7 +93,7 @@ void block_vjp(const BlockShape& s, const BlockParams<const double>& p, const Bl
   tl::layernorm_vjp(p.ln1_g, c.ln1, gx1, gp.ln1_g, gp.ln1_b, gres);  // gres: ∂/∂(x + attention)
   tl::linear_vjp(p.out_w, d, c.attn, gres, gp.out_w, gp.out_b, &gattn);
   const QkvViews in = qkv_views(s, c.qkv, c.q);
-  Matrix gqkv(c.qkv.rows(), c.qkv.cols());
+  gqkv.resize(c.qkv.rows(), c.qkv.cols());  // attention_vjp writes every entry
   if (!s.last_only) {
     tl::attention_vjp(s.attention(), in.q, in.k, in.v, c.probs, gattn, {gqkv.data(), 3 * d},
                       {gqkv.data() + d, 3 * d}, {gqkv.data() + 2 * d, 3 * d});
@@ -100,7 +101,7 @@ void block_vjp(const BlockShape& s, const BlockParams<const double>& p, const Bl
     tl::add_to(gres, gx);
     return;
   }
-  Matrix gq(d, c.q.cols()), gx_last;
+  gq.resize(d, c.q.cols());
   tl::attention_vjp(s.attention(), in.q, in.k, in.v, c.probs, gattn, {gq.data(), d}, {gqkv.data(), 2 * d},
                     {gqkv.data() + d, 2 * d});
   tl::linear_vjp(p.in_w + d * d, 2 * d, x, gqkv, gp.in_w + d * d, shift(gp.in_b, d), &gx);

@@ -51,13 +51,20 @@ struct BlockCache {
   Matrix out;        // LN2 output, the block output (d × query columns)
 };
 
-void block_forward(const BlockShape& s, const BlockParams<const double>& p, const Matrix& x, BlockCache& c);
+// Work matrices of block_forward/jvp/vjp, kept between calls: fresh ones cost page faults and
+// zero-fills on every call (about a tenth of a GGN product at the default size).
+struct BlockScratch {
+  Matrix a, b, c, d, e, f, g;
+};
+
+void block_forward(const BlockShape& s, const BlockParams<const double>& p, const Matrix& x, BlockCache& c,
+                   BlockScratch& w);
 // dout = ∂out · (dp, dx); dx is the tangent of the block input (d × n·T).
 void block_jvp(const BlockShape& s, const BlockParams<const double>& p, const BlockParams<const double>& dp,
-               const Matrix& x, const BlockCache& c, const Matrix& dx, Matrix& dout);
+               const Matrix& x, const BlockCache& c, const Matrix& dx, Matrix& dout, BlockScratch& w);
 // gp += ∂/∂p of ⟨gout, out⟩; gx (d × n·T) is overwritten with ∂/∂x.
 void block_vjp(const BlockShape& s, const BlockParams<const double>& p, const BlockParams<double>& gp,
-               const Matrix& x, const BlockCache& c, const Matrix& gout, Matrix& gx);
+               const Matrix& x, const BlockCache& c, const Matrix& gout, Matrix& gx, BlockScratch& w);
 
 // The whole model's forward activations (Transformer keeps one behind a pointer).
 struct Cache {
@@ -65,6 +72,8 @@ struct Cache {
   std::vector<BlockCache> blocks;
   transformer_layers::LayerNormCache lnf;
   Matrix xf;                       // input of the head (d × n, or d × n·T for all positions)
+  BlockScratch scratch;
+  Matrix tangent, tangent_next;    // jvp's and vjp's running (co)tangents, kept like the scratch
 };
 
 }  // namespace pgdx::model::transformer_detail

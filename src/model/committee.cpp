@@ -22,6 +22,7 @@ double activation(Activation act, double epsilon, double z) {
     case Activation::tanh: return std::tanh(z);
     case Activation::relu: return z > 0.0 ? z : 0.0;
     case Activation::identity: break;
+    case Activation::gelu: throw std::logic_error("Committee: gelu is rejected by MlpOptions::validate");
   }
   return z;
 }
@@ -36,6 +37,7 @@ double slope(Activation act, double epsilon, double z) {
     }
     case Activation::relu: return z > 0.0 ? 1.0 : 0.0;
     case Activation::identity: break;
+    case Activation::gelu: throw std::logic_error("Committee: gelu is rejected by MlpOptions::validate");
   }
   return 1.0;
 }

@@ -35,6 +35,7 @@ void apply_activation(Activation act, double epsilon, const Matrix& z, Matrix& a
     case Activation::polynomial:
       for (std::size_t i = 0; i < n; ++i) ap[i] = zp[i] + 0.5 * epsilon * zp[i] * zp[i];
       break;
+    case Activation::gelu: throw std::logic_error("Mlp: gelu is rejected by MlpOptions::validate");
   }
 }
 
@@ -138,6 +139,7 @@ void Mlp::activation_derivative(std::size_t l, Matrix& out) const {
     case Activation::polynomial:
       for (std::size_t i = 0; i < n; ++i) o[i] = 1.0 + options_.activation_epsilon * z.data()[i];
       break;
+    case Activation::gelu: throw std::logic_error("Mlp: gelu is rejected by MlpOptions::validate");
   }
 }
 

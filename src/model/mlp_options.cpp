@@ -9,8 +9,9 @@ namespace pgdx::model {
 namespace {
 const std::pair<Activation, const char*> kActivationNames[] = {
     {Activation::tanh, "tanh"}, {Activation::relu, "relu"}, {Activation::quadratic, "quadratic"},
-    {Activation::identity, "identity"}, {Activation::polynomial, "polynomial"}};
-const std::pair<ModelKind, const char*> kKindNames[] = {{ModelKind::mlp, "mlp"}, {ModelKind::committee, "committee"}};
+    {Activation::identity, "identity"}, {Activation::polynomial, "polynomial"}, {Activation::gelu, "gelu"}};
+const std::pair<ModelKind, const char*> kKindNames[] = {{ModelKind::mlp, "mlp"}, {ModelKind::committee, "committee"},
+                                                        {ModelKind::transformer, "transformer"}};
 const std::pair<Init, const char*> kInitNames[] = {
     {Init::kaiming_uniform, "kaiming_uniform"}, {Init::glorot_uniform, "glorot_uniform"},
     {Init::glorot_normal, "glorot_normal"},     {Init::he_uniform, "he_uniform"},
@@ -55,6 +56,17 @@ std::optional<ModelKind> parse_model_kind(const std::string& name) {
 }
 
 void MlpOptions::validate() const {
+  if (kind == ModelKind::transformer) {
+    transformer.validate();
+    if (activation != Activation::gelu && activation != Activation::relu)
+      throw std::invalid_argument("model.activation: a transformer uses gelu or relu");
+    // Both would silently change PyTorch's initialisation or the logits the experiments compare.
+    if (init_scale != 1.0) throw std::invalid_argument("model.init_scale: a transformer has PyTorch's initialisation (1)");
+    if (output_scale != 1.0) throw std::invalid_argument("model.output_scale: a transformer has none (1)");
+    return;
+  }
+  if (activation == Activation::gelu)
+    throw std::invalid_argument("model.activation: gelu is implemented only for model.kind = \"transformer\"");
   if (layers.size() < 2) throw std::invalid_argument("model.layers: needs at least an input and an output width");
   for (std::size_t w : layers)
     if (w == 0) throw std::invalid_argument("model.layers: every width must be >= 1");
@@ -74,6 +86,12 @@ void MlpOptions::validate() const {
 }
 
 std::ostream& operator<<(std::ostream& os, const MlpOptions& o) {
+  if (o.kind == ModelKind::transformer) {
+    const TransformerOptions& t = o.transformer;
+    return os << "Transformer(vocab " << t.vocab << ", context " << t.context << ", d " << t.width << ", heads "
+              << t.heads << ", blocks " << t.blocks << ", mlp " << t.mlp_width << ", " << to_string(o.activation)
+              << (t.bias ? "" : ", no bias") << (t.final_norm ? "" : ", no final norm") << ")";
+  }
   if (o.kind == ModelKind::committee) {
     os << "Committee(" << o.layers[0] << "-" << o.layers[1] << "-1, " << to_string(o.activation);
     if (o.activation == Activation::polynomial) os << " eps " << o.activation_epsilon;

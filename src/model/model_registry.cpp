@@ -5,7 +5,7 @@
 namespace pgdx::model {
 
 // One line per model kind; its entry function lives in the model's own file.
-#define PGDX_MODELS(X) X(mlp) X(committee)
+#define PGDX_MODELS(X) X(mlp) X(committee) X(transformer)
 
 #define PGDX_DECLARE_MODEL(name) ModelEntry name##_entry();
 PGDX_MODELS(PGDX_DECLARE_MODEL)

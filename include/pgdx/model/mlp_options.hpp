@@ -6,13 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "pgdx/model/transformer_options.hpp"
+
 namespace pgdx::model {
 
 // polynomial: φ(z) = z + (ε/2) z², ε = activation_epsilon (the committee model of Fig. 6).
-enum class Activation { tanh, relu, quadratic, identity, polynomial };
+// gelu: exact-erf GELU, z Φ(z); only the transformer implements it.
+enum class Activation { tanh, relu, quadratic, identity, polynomial, gelu };
 // mlp: the dense network below. committee: f(x) = s · (1/H) Σ_i φ(w_i·x/√D), only W trained
-// (model/committee.hpp).
-enum class ModelKind { mlp, committee };
+// (model/committee.hpp). transformer: decoder-only, options in `transformer` (model/transformer.hpp);
+// of the fields below it uses only `activation` (gelu or relu).
+enum class ModelKind { mlp, committee, transformer };
 // Weight initialisations named by the paper (EXPERIMENTS.md §0.5).
 enum class Init { kaiming_uniform, glorot_uniform, glorot_normal, he_uniform, he_normal, standard_normal, zeros };
 
@@ -34,6 +38,7 @@ struct MlpOptions {
   double output_scale = 1.0;                     // s: f = s · (last affine map)
   double activation_epsilon = 0.25;              // ε of the polynomial activation
   bool centered = true;                          // committee: f(x; W) − f(x; W₀) (the model at init removed)
+  TransformerOptions transformer;                // kind = transformer only
 
   // Throws std::invalid_argument naming the field; io/ turns it into a ConfigError.
   void validate() const;

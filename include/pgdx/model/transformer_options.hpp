@@ -1,0 +1,26 @@
+#pragma once
+// Options of the decoder-only transformer (model/transformer.hpp): plain struct, defaults are the
+// modular-addition experiments' (p = 97: tokens [a, '+', b, '='], vocabulary 99), validated once.
+#include <cstddef>
+
+namespace pgdx::model {
+
+struct TransformerOptions {
+  std::size_t vocab = 99;         // token ids 0 … vocab − 1; also the number of logits
+  std::size_t context = 4;        // tokens per sample (the input dimension)
+  std::size_t max_positions = 5;  // rows of the positional embedding (≥ context; PyTorch's table size)
+  std::size_t width = 128;        // d, the residual stream
+  std::size_t heads = 4;          // d must be a multiple of heads
+  std::size_t blocks = 2;
+  std::size_t mlp_width = 512;
+  bool bias = true;               // false: no biases in any linear map (LayerNorm keeps γ and β)
+  bool final_norm = true;         // LayerNorm before the head
+
+  // Throws std::invalid_argument naming the field (model.transformer.<field>).
+  void validate() const;
+};
+
+// The length of θ for these options (the layout is in transformer.hpp).
+std::size_t transformer_parameter_count(const TransformerOptions& o);
+
+}  // namespace pgdx::model

@@ -385,10 +385,10 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 
   read_task(r, c.task);
 
-  r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee");
+  r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee|transformer");
   r.size_list("model.layers", c.model.layers);
   r.choice("model.activation", c.model.activation, model::parse_activation,
-           "tanh|relu|quadratic|identity|polynomial");
+           "tanh|relu|quadratic|identity|polynomial|gelu");
   r.real("model.activation_epsilon", c.model.activation_epsilon);
   r.boolean("model.centered", c.model.centered);
   const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";
@@ -397,6 +397,24 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.boolean("model.bias", c.model.bias);
   r.real("model.init_scale", c.model.init_scale);
   r.real("model.output_scale", c.model.output_scale);
+  model::TransformerOptions& t = c.model.transformer;
+  r.count("model.width", t.width, 1);
+  r.count("model.heads", t.heads, 1);
+  r.count("model.blocks", t.blocks, 1);
+  r.count("model.mlp_width", t.mlp_width, 1);
+  r.boolean("model.final_norm", t.final_norm);
+  if (c.model.kind == model::ModelKind::transformer) {
+    if (!r.has("model.activation")) c.model.activation = model::Activation::gelu;
+    t.bias = c.model.bias;
+    // Vocabulary and context are the task's (a sequence task's dimensions: tokens per sample, logits).
+    const task::TaskEntry& entry = task::find_task(c.task.name);  // read_task resolved its defaults
+    if (entry.token_sequence) {
+      const auto [context, vocab] = entry.dimensions(c.task);
+      t.context = context;
+      t.max_positions = context + 1;  // PyTorch's table of the cited model is one longer than used
+      t.vocab = vocab;
+    }
+  }
 
   r.choice("loss.reduction", c.reduction, loss::parse_reduction, "sum|mean|elementwise_mean", /*required=*/true);
   r.real("loss.residual_scale", c.residual_scale);

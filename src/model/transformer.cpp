@@ -18,17 +18,17 @@ using transformer_detail::block_params;
 using transformer_detail::BlockShape;
 
 void TransformerOptions::validate() const {
-  auto require = [](bool ok, const char* message) {
+  auto require = [](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
   };
-  require(vocab >= 1, "model.transformer.vocab: must be >= 1");
-  require(context >= 1, "model.transformer.context: must be >= 1");
-  require(max_positions >= context, "model.transformer.max_positions: must be >= model.transformer.context");
-  require(width >= 1, "model.transformer.width: must be >= 1");
-  require(heads >= 1, "model.transformer.heads: must be >= 1");
-  require(width % heads == 0, "model.transformer.width: must be a multiple of model.transformer.heads");
-  require(blocks >= 1, "model.transformer.blocks: must be >= 1");
-  require(mlp_width >= 1, "model.transformer.mlp_width: must be >= 1");
+  require(vocab >= 1, "model.vocab: must be >= 1");
+  require(context >= 1, "model.context: must be >= 1");
+  require(max_positions >= context, "model.max_positions: must be >= model.context");
+  require(width >= 1, "model.width: must be >= 1");
+  require(heads >= 1, "model.heads: must be >= 1");
+  require(width % heads == 0, "model.heads: must divide model.width (" + std::to_string(width) + ")");
+  require(blocks >= 1, "model.blocks: must be >= 1");
+  require(mlp_width >= 1, "model.mlp_width: must be >= 1");
 }
 
 std::size_t transformer_parameter_count(const TransformerOptions& o) {
@@ -249,6 +249,11 @@ ModelEntry transformer_entry() {
     c.parameter_gram = false;
     c.input_derivatives = false;
     c.matrix_free = true;
+    c.token_inputs = true;
+    c.explicit_jacobian = false;
+    c.why_no_explicit_jacobian =
+        "optimizer.name: a transformer's Jacobian (p × n·vocab numbers) is far too large to form; use "
+        "optimizer.name = \"ggn\" with optimizer.solver = \"cg\", or adam";
     c.why_no_structured_gram =
         "optimizer.gram: a transformer has no structured Gram; use optimizer.name = \"ggn\" with "
         "optimizer.solver = \"cg\", or adam";

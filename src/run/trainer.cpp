@@ -52,8 +52,9 @@ Trainer::Trainer(const TrainerOptions& options, problem::ResidualOperator& resid
       task_(task),
       comm_(comm),
       batch_problem_(residual, comm, options.reduction, options.problem),
-      train_problem_(residual, comm, options.reduction),
-      test_problem_(residual, comm, options.reduction),
+      // The evaluation problems split samples as the batch problem does (optimizer.sample_block).
+      train_problem_(residual, comm, options.reduction, options.problem),
+      test_problem_(residual, comm, options.reduction, options.problem),
       minibatch_rng_(options.seed, Stream::minibatch),
       grokking_(kTrainFitAccuracy, options.grokking_test_accuracy) {
   for (problem::ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})

@@ -530,13 +530,13 @@ TEST_CASE("transformer jacobian_transposed agrees with jvp", "[transformer]") {
 TEST_CASE("transformer options: validation, names and registry entry", "[transformer]") {
   auto o = tiny_options();
   o.heads = 3;
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.transformer.width"));
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.heads: must divide model.width"));
   o = tiny_options();
   o.max_positions = 3;
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.transformer.max_positions"));
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.max_positions"));
   o = tiny_options();
   o.blocks = 0;
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.transformer.blocks"));
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("model.blocks"));
 
   CHECK(model::parse_model_kind("transformer") == model::ModelKind::transformer);
   CHECK(model::to_string(model::ModelKind::transformer) == "transformer");

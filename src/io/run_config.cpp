@@ -374,10 +374,10 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
 
   read_task(r, c.task);
 
-  r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee");
+  r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee|transformer");
   r.size_list("model.layers", c.model.layers);
   r.choice("model.activation", c.model.activation, model::parse_activation,
-           "tanh|relu|quadratic|identity|polynomial");
+           "tanh|relu|quadratic|identity|polynomial|gelu");
   r.real("model.activation_epsilon", c.model.activation_epsilon);
   r.boolean("model.centered", c.model.centered);
   const std::string inits = "kaiming_uniform|glorot_uniform|glorot_normal|he_uniform|he_normal|standard_normal|zeros";

@@ -90,8 +90,10 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"optimizer.mu_scale=total"}) ==
         "job.toml: key 'optimizer.mu_scale': must be one of sum|mean (got 'total')");
   CHECK(error_of(kValid, {"loss.reduction=avg"}) == "job.toml: key 'loss.reduction': must be one of sum|mean|elementwise_mean (got 'avg')");
+  CHECK(error_of(kValid, {"model.activation=swish"}) ==
+        "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity|polynomial|gelu (got 'swish')");
   CHECK(error_of(kValid, {"model.activation=gelu"}) ==
-        "job.toml: key 'model.activation': must be one of tanh|relu|quadratic|identity|polynomial (got 'gelu')");
+        "job.toml: key 'model.activation': gelu is implemented only for model.kind = \"transformer\" (got 'gelu')");
   CHECK(error_of(kValid, {"model.layers=[1,0,1]"}) ==
         "job.toml: key 'model.layers': expected an array of integers >= 1, got [ 1, 0, 1 ]");
   CHECK(error_of(kValid, {"model.layers=[2,8,1]"}) == "job.toml: key 'model.layers': task regression1d needs 1 input and 1 output");

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
-from .fig11_ce import FLOOR, floor_note, values_text  # noqa: E402
+from .fig11_ce import FLOOR, values_text  # noqa: E402
 from .panels import Table, empty_note, save, seed_lines, seed_text  # noqa: E402
 from .runs import Run, load_task_runs  # noqa: E402
 
@@ -95,6 +95,23 @@ def table_row(run: Run) -> dict:
             "train acc 1 step": first_step(run, "train_acc", 1.0),
             "median CG iterations": median(cg_rows(run)[1]) if ggn else "-",
             "median η": median(accepted_eta(run)[1]) if ggn else "-", "file": run.path.name}
+
+
+def floor_note(ax, runs: list[Run]) -> None:
+    """'GGN train loss < 1e-16 from step 812, drawn at 1e-16' for each loss that falls below FLOOR
+    (with the seed when the optimizer has several runs)."""
+    notes = []
+    for run in runs:
+        several = sum(r.optimizer == run.optimizer for r in runs) > 1
+        who = mnist.setting_name(run.optimizer) + (f" (seed {run.attrs.get('seed', '?')})" if several else "")
+        for quantity, name in zip(LOSSES, ("train loss", "validation loss")):
+            steps, values = mnist.positive(run.history["step"], run.history[quantity])
+            below = steps[values < FLOOR]
+            if below.size:
+                notes.append(f"{who} {name} < {FLOOR:g} from step {below[0]}, drawn at {FLOOR:g}")
+    if notes:
+        ax.text(0.97, 0.07, "\n".join(notes), transform=ax.transAxes, fontsize="small", color="0.3", va="bottom",
+                ha="right")
 
 
 def curves(acc_ax, loss_ax, run: Run, colour, label: str, **style) -> None:

@@ -1,13 +1,16 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
+/usr/bin/python3 -m postprocess fig12 RUN_DIR [RUN_DIR ...] -o OUT.png
 
 Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST grokking over α),
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
 fig6 (polynomial teacher, GD vs LM over α, with its ray spectra), fig7 (MNIST optimizer
-switching), fig9 (2-D residual shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), fig13
-(Figs. 1 and 7 over seeds); seed-bands draws any history quantity over seeds, and
+switching), fig8 (modular addition with a transformer, Adam vs GGN-CG), fig9 (2-D residual
+shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), fig12 (the transformer: GGN, then
+Adam, vs Adam alone; from one or more folders, e.g. the phase run's and Fig. 8's), fig13 (Figs. 1
+and 7 over seeds); seed-bands draws any history quantity over seeds, and
 `collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5). fig1, fig4,
-fig5, fig6, fig7, fig9, fig11 and fig13 print the PNG path and then a Markdown table of the runs'
-final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
+fig5, fig6, fig7, fig8, fig9, fig11, fig12 and fig13 print the PNG path and then a Markdown table of
+the runs' final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
 foreign file, an unwritable output) is reported as ONE line on stderr with exit code 2, so
 scripts and job logs stay readable.
 """
@@ -15,7 +18,7 @@ import argparse
 import sys
 
 from . import (collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
-               fig9_spectral2d, fig11_ce, fig13_seeds, seed_bands)
+               fig8_transformer, fig9_spectral2d, fig11_ce, fig12_continuation, fig13_seeds, seed_bands)
 from .panels import Table
 from .runs import RunFileError
 
@@ -45,6 +48,7 @@ def alpha_option(default: float):
 # One entry per figure: subcommand -> (draw(run_dir, out_png, **options), help text[, options]),
 # options being ((flags, argparse keyword arguments incl. dest), ...) passed on to draw by dest.
 # A draw that returns a panels.Table has it printed after the output path.
+# Figures in SEVERAL_FOLDERS take one or more run folders; their draw gets the list.
 FIGURES = {
     "fig1": (fig1_mnist.draw, "Fig. 1: MNIST grokking: train/test accuracy and weight norm per optimizer at α, "
              "AdamW and LM accuracy per α; prints final accuracies and grokking steps per run",
@@ -62,6 +66,10 @@ FIGURES = {
                                  help="wave number k of /subspace/modes to draw (default the last, k = m/2)")),)),
     "fig7": (fig7_switch.draw, "Fig. 7: MNIST optimizer switching (LM then AdamW): accuracy and loss vs step with "
              "the switch step, pure AdamW / LM runs of the same α and seed as references; prints final values"),
+    "fig8": (fig8_transformer.draw, "Fig. 8: modular addition with a transformer, Adam vs GGN-CG: train/validation "
+             "accuracy and cross-entropy loss vs step per optimizer, GGN's CG iterations and accepted η per step "
+             "below; prints final values, the steps to 99 % validation and 100 % train accuracy, and GGN's "
+             "median CG iterations and η"),
     "fig9": (fig9_spectral2d.draw, "Fig. 9: residual radial-shell errors e_m per optimizer (2-D regression, "
              "regression2d); prints the final shell errors",
              ((("--shells",), dict(dest="shells", type=positive_int, default=fig9_spectral2d.SHELLS, metavar="K",
@@ -69,6 +77,10 @@ FIGURES = {
     "fig11": (fig11_ce.draw, "Fig. 11: MNIST with softmax cross-entropy (loss.kind = cross_entropy): train/test "
               "accuracy and loss vs step per optimizer (SGD, Adam, GGN), weight norms below; prints final "
               "accuracies, losses and grokking steps per run"),
+    "fig12": (fig12_continuation.draw, "Fig. 12: GGN for 3 000 steps, then Adam (Continue) vs Adam alone: "
+              "accuracy and loss vs step with the switch step and the validation-loss peak; the Adam run of the "
+              "same seed may lie in another folder (fig12 DIR [DIR ...]); prints the validation loss at the "
+              "switch, its peak within 500 steps after it and the steps Adam needs to 99 % validation accuracy"),
     "fig13": (fig13_seeds.draw, "Fig. 13: Figs. 1 (top row) and 7 over seeds: median and min-max band per "
               "optimizer setting at α; prints final test accuracy and grokking delay over seeds",
               (alpha_option(fig1_mnist.ALPHA),)),
@@ -79,6 +91,7 @@ FIGURES = {
                    ((("--quantity",), dict(dest="quantity", default="train_loss",
                                           help="/history dataset to plot (default train_loss)")),)),
 }
+SEVERAL_FOLDERS = {"fig12"}
 
 
 def parse_args(argv):
@@ -87,7 +100,10 @@ def parse_args(argv):
     sub = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
     for name, (_, help_text, *options) in FIGURES.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored)")
+        if name in SEVERAL_FOLDERS:
+            p.add_argument("run_dir", nargs="+", help="folder(s) with the run files (*.h5; *.h5.partial are ignored)")
+        else:
+            p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored)")
         p.add_argument("-o", "--output", required=True,
                        help="CSV file to write (and OUT.h5 next to it)" if name == "collect" else "PNG file to write")
         for flags, kwargs in (options[0] if options else ()):

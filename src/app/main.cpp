@@ -87,6 +87,20 @@ int main(int argc, char** argv) {
   lm_step->add_option("--distributed-min-rows", bench.distributed_min_rows,
                       "Distribute K (ScaLAPACK) only when N is at least this")->capture_default_str();
 
+  pgdx::app::GgnStepBenchArguments ggn_bench;
+  CLI::App* ggn_step = bench_cmd->add_subcommand("ggn-step", "Seconds per GGN-CG piece on the transformer");
+  ggn_step->add_option("--modulus", ggn_bench.modulus, "Task modulus P (vocabulary P + 2)")->capture_default_str();
+  ggn_step->add_option("--width", ggn_bench.width, "Transformer width d")->capture_default_str();
+  ggn_step->add_option("--heads", ggn_bench.heads, "Attention heads")->capture_default_str();
+  ggn_step->add_option("--blocks", ggn_bench.blocks, "Transformer blocks")->capture_default_str();
+  ggn_step->add_option("--mlp-width", ggn_bench.mlp_width, "MLP width")->capture_default_str();
+  ggn_step->add_option("--batch", ggn_bench.batch, "Minibatch size")->capture_default_str();
+  ggn_step->add_option("--sample-block", ggn_bench.sample_block, "optimizer.sample_block (0: per-rank sums)")
+      ->capture_default_str();
+  ggn_step->add_option("--cg-iterations", ggn_bench.cg_iterations, "CG iterations per timed step")->capture_default_str();
+  ggn_step->add_option("--repeats", ggn_bench.repeats, "Timed repeats (the median is reported)")->capture_default_str();
+  ggn_step->add_option("--seed", ggn_bench.seed, "Seed of data split and init")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,6 +121,7 @@ int main(int argc, char** argv) {
     try {
       if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
       if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
+      if (*ggn_step) return pgdx::app::run_ggn_step_bench(ggn_bench, pgdx::parallel::Comm::world());
       if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
       if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
     } catch (const pgdx::InputError& e) {

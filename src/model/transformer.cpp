@@ -91,7 +91,7 @@ void check_tokens(const Matrix& x, const TransformerOptions& o) {
 }  // namespace
 
 Transformer::Transformer(const TransformerOptions& options, Activation activation, std::uint64_t seed)
-    : options_(options), activation_(activation), cache_(std::make_unique<transformer_detail::Cache>()) {
+    : options_(options), activation_(activation) {
   options_.validate();
   if (activation_ != Activation::gelu && activation_ != Activation::relu)
     throw std::invalid_argument("model.activation: a transformer uses gelu or relu");
@@ -142,9 +142,8 @@ BlockShape block_shape(const TransformerOptions& o, Activation act, std::size_t 
 }
 }  // namespace
 
-void Transformer::run_forward(const Matrix& x, bool all_positions) {
+void Transformer::run_forward(const Matrix& x, bool all_positions, transformer_detail::Cache& c) {
   check_tokens(x, options_);
-  transformer_detail::Cache& c = *cache_;
   const double* t = theta_.data();
   tl::embedding_forward(t + offsets_.tok, t + offsets_.pos, options_.width, x, c.h0);
   c.blocks.resize(options_.blocks);
@@ -158,34 +157,45 @@ void Transformer::run_forward(const Matrix& x, bool all_positions) {
     c.xf = c.blocks.back().out;
 }
 
-void Transformer::ensure_forward(const Matrix& x) {
-  if (cached_x_ == x.data() && cached_cols_ == x.cols() && cached_version_ == version_ && x.rows() == options_.context)
-    return;
-  cached_x_ = nullptr;  // a throw below must not leave a half-written cache marked valid
-  run_forward(x, false);
-  cached_x_ = x.data();
-  cached_cols_ = x.cols();
-  cached_version_ = version_;
+transformer_detail::Cache& Transformer::ensure_forward(const Matrix& x) {
+  ++uses_;
+  for (CacheEntry& e : caches_)
+    if (e.x == x.data() && e.cols == x.cols() && e.version == version_ && x.rows() == options_.context) {
+      e.last_used = uses_;
+      return *e.cache;
+    }
+  CacheEntry* slot = nullptr;
+  if (caches_.size() < kCacheEntries) {
+    caches_.push_back({nullptr, 0, 0, 0, std::make_unique<transformer_detail::Cache>()});
+    slot = &caches_.back();
+  } else {  // an entry of an older θ, else the least recently used
+    slot = &*std::min_element(caches_.begin(), caches_.end(), [&](const CacheEntry& a, const CacheEntry& b) {
+      return std::pair(a.version == version_, a.last_used) < std::pair(b.version == version_, b.last_used);
+    });
+  }
+  slot->x = nullptr;  // a throw below must not leave a half-written cache marked valid
+  run_forward(x, false, *slot->cache);
+  slot->x = x.data();
+  slot->cols = x.cols();
+  slot->version = version_;
+  slot->last_used = uses_;
+  return *slot->cache;
 }
 
 void Transformer::forward(const Matrix& x, Matrix& f) {
-  ensure_forward(x);
-  tl::linear_forward(theta_.data() + offsets_.head_w, at(theta_.data(), offsets_.head_b), options_.vocab,
-                     cache_->xf, f);
+  const transformer_detail::Cache& c = ensure_forward(x);
+  tl::linear_forward(theta_.data() + offsets_.head_w, at(theta_.data(), offsets_.head_b), options_.vocab, c.xf, f);
 }
 
 void Transformer::forward_all_positions(const Matrix& x, Matrix& f) {
-  cached_x_ = nullptr;
-  run_forward(x, true);
-  cached_x_ = nullptr;  // the cache now holds every position, which jvp and vjp do not expect
-  tl::linear_forward(theta_.data() + offsets_.head_w, at(theta_.data(), offsets_.head_b), options_.vocab,
-                     cache_->xf, f);
+  transformer_detail::Cache c;  // every position: not a cache jvp and vjp could use
+  run_forward(x, true, c);
+  tl::linear_forward(theta_.data() + offsets_.head_w, at(theta_.data(), offsets_.head_b), options_.vocab, c.xf, f);
 }
 
 void Transformer::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) {
   if (v.size() != theta_.size()) throw std::invalid_argument("Transformer::jvp: direction has the wrong length");
-  ensure_forward(x);
-  transformer_detail::Cache& c = *cache_;
+  transformer_detail::Cache& c = ensure_forward(x);
   const double* t = theta_.data();
   const double* dt = v.data();
   Matrix &dx = c.tangent, &dnext = c.tangent_next;
@@ -204,10 +214,9 @@ void Transformer::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv)
 }
 
 void Transformer::vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) {
-  ensure_forward(x);
   if (r.rows() != options_.vocab || r.cols() != x.cols())
     throw std::invalid_argument("Transformer::vjp: cotangent shape mismatch");
-  transformer_detail::Cache& c = *cache_;
+  transformer_detail::Cache& c = ensure_forward(x);
   const double* t = theta_.data();
   grad.assign(theta_.size(), 0.0);
   double* g = grad.data();

@@ -27,13 +27,6 @@ void OutputMinusTarget::vjp(const Samples& s, const Matrix& cotangent, std::vect
   model_.vjp(s.x, scaled_, grad);
 }
 
-void OutputMinusTarget::vjp_blocks(const Samples& s, const Matrix& cotangent, std::size_t block, Matrix& partials) {
-  if (scale_ == 1.0) return model_.vjp_blocks(s.x, cotangent, block, partials);
-  scaled_ = cotangent;
-  scale_all(scale_, scaled_);
-  model_.vjp_blocks(s.x, scaled_, block, partials);
-}
-
 void OutputMinusTarget::jacobian_transposed(const Samples& s, Matrix& jt) {
   model_.jacobian_transposed(s.x, jt);
   scale_all(scale_, jt);

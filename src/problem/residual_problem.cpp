@@ -47,8 +47,28 @@ void ResidualProblem::set_batch(const task::Dataset& data, const std::vector<std
     std::copy(data.y.col(sample), data.y.col(sample) + c, y_local_.col(j));
     if (k > 0) std::copy(data.coefficients.col(sample), data.coefficients.col(sample) + k, coefficients_local_.col(j));
   }
+  // Fixed sample blocks: each block's columns in their own matrices, at addresses that stay put
+  // until the next batch, so a model caching per input finds every block's forward pass.
+  blocks_.clear();
+  if (options_.sample_block > 0)
+    for (std::size_t begin = 0; begin < mine_.size(); begin += options_.sample_block) {
+      const std::size_t end = std::min(mine_.size(), begin + options_.sample_block);
+      SampleBlock b;
+      x_local_.copy_columns(begin, end, b.x);
+      y_local_.copy_columns(begin, end, b.y);
+      if (k > 0) coefficients_local_.copy_columns(begin, end, b.coefficients);
+      blocks_.push_back(std::move(b));
+    }
   residual_.forget_cached_forward();
   ++state_;
+}
+
+void ResidualProblem::for_each_block(const std::function<void(std::size_t, const Samples&)>& visit) {
+  std::size_t first = 0;
+  for (const SampleBlock& b : blocks_) {
+    visit(first, Samples{b.x, b.y, b.coefficients});
+    first += b.x.cols();
+  }
 }
 
 void ResidualProblem::set_all(const task::Dataset& data) {
@@ -58,7 +78,15 @@ void ResidualProblem::set_all(const task::Dataset& data) {
 }
 
 void ResidualProblem::residual(std::vector<double>& e) {
-  residual_.residual(local_samples(), e_local_);
+  if (options_.sample_block > 0) {
+    e_local_.resize(residual_.rows_per_sample(), mine_.size());
+    for_each_block([&](std::size_t first, const Samples& s) {
+      residual_.residual(s, block_out_);
+      std::copy(block_out_.data(), block_out_.data() + block_out_.size(), e_local_.col(first));
+    });
+  } else {
+    residual_.residual(local_samples(), e_local_);
+  }
   comm_.allgatherv(e_local_.storage(), e);
 }
 
@@ -168,9 +196,16 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
   cotangent_.resize(c, mine_.size());
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());
-  if (options_.sample_block > 0) {
-    residual_.vjp_blocks(local_samples(), cotangent_, options_.sample_block, block_sums_);
-    comm_.ordered_block_sum(block_sums_.storage(), block_sums_.cols(), model_.num_params(), out);
+  if (options_.sample_block > 0) {  // one partial sum per block, added in block order
+    const std::size_t p = model_.num_params();
+    block_sums_.resize(p * blocks_.size());
+    std::size_t k = 0;
+    for_each_block([&](std::size_t first, const Samples& s) {
+      cotangent_.copy_columns(first, first + s.x.cols(), block_out_);
+      residual_.vjp(s, block_out_, block_grad_);
+      std::copy(block_grad_.begin(), block_grad_.end(), block_sums_.begin() + static_cast<long>(k++ * p));
+    });
+    comm_.ordered_block_sum(block_sums_, blocks_.size(), p, out);
     return;
   }
   residual_.vjp(local_samples(), cotangent_, out);
@@ -196,7 +231,15 @@ const std::vector<double>& ResidualProblem::batch_targets() {
 }
 
 void ResidualProblem::j_times(const std::vector<double>& v, std::vector<double>& out) {
-  residual_.jvp(local_samples(), v, jv_local_);
+  if (options_.sample_block > 0) {
+    jv_local_.resize(residual_.rows_per_sample(), mine_.size());
+    for_each_block([&](std::size_t first, const Samples& s) {
+      residual_.jvp(s, v, block_out_);
+      std::copy(block_out_.data(), block_out_.data() + block_out_.size(), jv_local_.col(first));
+    });
+  } else {
+    residual_.jvp(local_samples(), v, jv_local_);
+  }
   comm_.allgatherv(jv_local_.storage(), out);
 }
 

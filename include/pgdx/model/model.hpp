@@ -25,10 +25,6 @@ class Model {
   virtual void forward(const Matrix& x, Matrix& f) = 0;
   // grad = Jᵀ r, with r (C × n) the cotangent of F. Overwrites grad (size p).
   virtual void vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) = 0;
-  // Jᵀr summed per block of `block` consecutive samples (the last may be shorter): column k of
-  // `partials` (p × ⌈n/block⌉) is block k's sum, computed alike however the samples around it are
-  // split. Default: one vjp per block on a copy of its columns.
-  virtual void vjp_blocks(const Matrix& x, const Matrix& r, std::size_t block, Matrix& partials);
   // jv = J v (C × n).
   virtual void jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) = 0;
   // Explicit Jacobian, transposed: jt is p × N, column r = i·C + c holds ∂f_c(x_i)/∂θ.

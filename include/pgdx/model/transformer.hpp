@@ -62,7 +62,9 @@ class Transformer final : public Model {
   void jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) override;
   // n·C vjps with unit cotangents: for tests on tiny models only.
   void jacobian_transposed(const Matrix& x, Matrix& jt) override;
-  void forget_cached_forward() override { cached_x_ = nullptr; }
+  void forget_cached_forward() override {
+    for (CacheEntry& e : caches_) e.x = nullptr;
+  }
 
   // Logits at every position (vocab × n·context, column i·context + t), every block computed in
   // full: the reference the last-position-only forward is tested against.
@@ -85,20 +87,28 @@ class Transformer final : public Model {
   const Offsets& offsets() const { return offsets_; }
 
  private:
-  // Recomputes the cached activations unless they belong to this x and this θ.
-  void ensure_forward(const Matrix& x);
-  // Fills the cache; all_positions computes every block at every position (a test reference).
-  void run_forward(const Matrix& x, bool all_positions);
+  // The cached activations of this x at this θ, computed if no entry holds them.
+  transformer_detail::Cache& ensure_forward(const Matrix& x);
+  // Fills c; all_positions computes every block at every position (a test reference).
+  void run_forward(const Matrix& x, bool all_positions, transformer_detail::Cache& c);
 
   TransformerOptions options_;
   Activation activation_;
   Offsets offsets_;
   std::vector<double> theta_;
 
-  std::unique_ptr<transformer_detail::Cache> cache_;
-  const double* cached_x_ = nullptr;
-  std::size_t cached_cols_ = 0;
-  std::uint64_t cached_version_ = 0;
+  // Forward caches of the last few inputs (least recently used goes first): a problem with fixed
+  // sample blocks (optimizer.sample_block) calls the model once per block, and a GGN–CG step's
+  // products must find every block's activations. Keyed by the input's address, columns and θ.
+  struct CacheEntry {
+    const double* x = nullptr;
+    std::size_t cols = 0;
+    std::uint64_t version = 0, last_used = 0;
+    std::unique_ptr<transformer_detail::Cache> cache;
+  };
+  static constexpr std::size_t kCacheEntries = 16;
+  std::vector<CacheEntry> caches_;
+  std::uint64_t uses_ = 0;
   std::uint64_t version_ = 1;  // bumped by set_params
 };
 

@@ -13,7 +13,6 @@ class OutputMinusTarget final : public ResidualOperator {
   std::size_t rows_per_sample() const override { return model_.output_dim(); }
   void residual(const Samples& s, Matrix& e) override;
   void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) override;
-  void vjp_blocks(const Samples& s, const Matrix& cotangent, std::size_t block, Matrix& partials) override;
   void jacobian_transposed(const Samples& s, Matrix& jt) override;
   void jvp(const Samples& s, const std::vector<double>& v, Matrix& jv) override;
   bool gram_factors(const Samples& s, model::GramFactors& out) override;

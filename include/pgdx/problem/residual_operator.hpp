@@ -36,9 +36,6 @@ class ResidualOperator {
   virtual void residual(const Samples& s, Matrix& e) = 0;  // C × n
   // grad (p) = Jᵀ c for a cotangent c (C × n) of e.
   virtual void vjp(const Samples& s, const Matrix& cotangent, std::vector<double>& grad) = 0;
-  // The vjp summed per block of `block` samples (model::Model::vjp_blocks). Default: one vjp per
-  // block on copies of its columns.
-  virtual void vjp_blocks(const Samples& s, const Matrix& cotangent, std::size_t block, Matrix& partials);
   // jt (p × N), column i·C + c = ∂e_c(sample i)/∂θ.
   virtual void jacobian_transposed(const Samples& s, Matrix& jt) = 0;
   // jv (C × n) = J v. The default goes through the explicit rows (N·p numbers); operators whose

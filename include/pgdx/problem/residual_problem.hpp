@@ -7,6 +7,7 @@
 // batch (model::GramFactors, O(N·Σd) numbers) and every rank fills its block-cyclic blocks of K
 // from them; the explicit path gathers Jacobian rows instead (O(N·p)). Jᵀz is a vjp on each
 // rank's samples, summed over ranks.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -104,7 +105,17 @@ class ResidualProblem final : public LeastSquaresProblem {
   std::vector<double> roots_, residual_work_, gradient_work_, jv_gathered_;
   std::uint64_t roots_state_ = ~std::uint64_t{0}, residual_state_ = ~std::uint64_t{0};
   model::GramFactors factors_whitened_;
-  linalg::Matrix jt_whitened_, jv_local_, block_sums_;
+  linalg::Matrix jt_whitened_, jv_local_;
+  // optimizer.sample_block > 0: this rank's samples in fixed blocks (their own matrices), the
+  // per-block partial sums of a vjp, and work space.
+  struct SampleBlock {
+    linalg::Matrix x, y, coefficients;
+  };
+  std::vector<SampleBlock> blocks_;
+  // Calls visit(first local column, the block's samples) for each block in order.
+  void for_each_block(const std::function<void(std::size_t, const Samples&)>& visit);
+  std::vector<double> block_sums_, block_grad_;
+  linalg::Matrix block_out_;
 };
 
 }  // namespace pgdx::problem

@@ -8,6 +8,8 @@
 #include "dense_ggn.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/mlp.hpp"
+#include "pgdx/model/transformer.hpp"
+#include "pgdx/task/modular_addition_sequence.hpp"
 #include "pgdx/optim/ggn_conjugate_gradient.hpp"
 #include "pgdx/problem/residual_problem.hpp"
 #include "test_support.hpp"
@@ -193,4 +195,51 @@ TEST_CASE("Armijo backtracking: accepts the first eta that decreases the loss en
     CHECK(smallest.info.lr == 0.25e6);
     CHECK(loss_at(smallest.theta1) > smallest.loss0);  // taken though it failed: the documented choice
   }
+}
+
+TEST_CASE("on a tiny transformer the GGN product is J^T H J v of the explicit Jacobian and the CG step the dense solve",
+          "[ggn][cg][transformer]") {
+  model::TransformerOptions o;  // vocabulary 11 = modulus 9 + 2
+  o.vocab = 11;
+  o.width = 8;
+  o.heads = 2;
+  o.blocks = 2;
+  o.mlp_width = 16;
+  model::Transformer net(o, model::Activation::gelu, 4);
+  REQUIRE(net.num_params() <= 3000);
+  const task::ModularAdditionSequence sequences(9, 0.5, 1);
+  task::Dataset data;
+  sequences.train().x.copy_columns(0, 6, data.x);
+  sequences.train().y.copy_columns(0, 6, data.y);
+  const double mu = 0.05;
+  auto [a, rhs] = test::dense_ggn_system(net, data, mu, 0.0);
+
+  problem::ResidualProblem problem(net, parallel::Comm::self(), loss::Reduction::mean);
+  problem.set_loss_kind(loss::LossKind::cross_entropy);
+  problem.set_all(data);
+  Rng rng(97, Stream::test);
+  const auto v = test::random_vector(net.num_params(), rng);
+  std::vector<double> ggn_v, dense_v(v.size(), 0.0);
+  problem.ggn_times(v, ggn_v);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    for (std::size_t j = 0; j < v.size(); ++j) dense_v[i] += (a(i, j) - (i == j ? mu : 0.0)) * v[j];
+  const double product_error = test::relative_difference(ggn_v, dense_v);
+  CHECK(product_error < 1e-12);
+
+  const std::vector<double> theta0 = net.params();
+  REQUIRE(linalg::cholesky_factor(a) == 0);
+  linalg::cholesky_solve(a, rhs);
+  optim::OptimizerOptions opt = cg_options(mu, 0.0, 1e-4);
+  opt.armijo_c = 1e-8;
+  optim::GgnConjugateGradient ggn(opt);
+  const auto info = ggn.step(problem);
+  REQUIRE(info.accepted);
+  REQUIRE(info.armijo_trials == 1);
+  std::vector<double> step(theta0.size());
+  for (std::size_t i = 0; i < step.size(); ++i) step[i] = (theta0[i] - net.params()[i]) / 1e-4;
+  const double step_error = test::relative_difference(step, rhs);
+  CHECK(step_error < 1e-8);
+  WARN("tiny transformer (p = " << net.num_params() << "): GGN product vs explicit J^T H J v " << product_error
+                                << ", CG step vs dense solve " << step_error << " after " << info.cg_iterations
+                                << " iterations");
 }

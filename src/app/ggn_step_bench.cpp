@@ -25,26 +25,6 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-// Flops of the dense products of one forward pass per sample (2 per multiply-add): every block's
-// projections and MLP at all T positions, except the last block, which needs queries, the output
-// projection and the MLP at the last position only; attention scores and values; the head.
-// jvp and vjp each cost about two of these (the tangent and the parameter term; the input and
-// the weight gradient).
-double forward_flops_per_sample(const model::TransformerOptions& o) {
-  const double d = double(o.width), f = double(o.mlp_width), t = double(o.context), v = double(o.vocab);
-  double flops = 0.0;
-  for (std::size_t b = 0; b < o.blocks; ++b) {
-    const bool last = b + 1 == o.blocks;
-    const double rows = last ? 1.0 : t;   // positions whose queries, residual and MLP are needed
-    flops += 2 * (2 * d * d) * t;         // keys and values at every position
-    flops += 2 * d * d * rows;            // queries
-    flops += 2 * 2 * t * d * rows;        // scores and the weighted values (causal: at most t keys)
-    flops += 2 * d * d * rows;            // output projection
-    flops += 2 * 2 * d * f * rows;        // MLP
-  }
-  return flops + 2 * d * v;  // head
-}
-
 }  // namespace
 
 int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& comm) {
@@ -119,7 +99,7 @@ int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& 
   const double ceiling = linalg::measure_dgemm_gflops();
   const double ceiling_all = comm.allreduce_sum(ceiling);
   if (comm.is_root()) {
-    const double forward_flops = forward_flops_per_sample(options) * double(args.batch);
+    const double forward_flops = model::transformer_forward_flops(options) * double(args.batch);
     auto rate = [](double flops, double seconds) { return flops / seconds / 1e9; };
     const double product_rate = rate(4 * forward_flops, median(t_product));
     std::printf("ggn-step: transformer vocab %zu, d %zu, heads %zu, blocks %zu, mlp %zu, p = %zu, batch %zu, "

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "pgdx/model/model_registry.hpp"
+#include "pgdx/model/transformer_options.hpp"
 #include "pgdx/task/task.hpp"
 
 namespace pgdx::app {
@@ -19,6 +20,10 @@ constexpr double kGemmRate = 25e9;
 constexpr double kCholeskyRate = 35e9;
 constexpr double kEigenRate = 8e9;
 constexpr double kVectorRate = 3e9;  // memory-bound forward/backward at small widths
+// The transformer's dense products with the generic (Prescott) OpenBLAS kernels this VM gets
+// (bench ggn-step, docs/performance.md), and a p-vector reduction's bandwidth between two ranks.
+constexpr double kTransformerRate = 10e9;
+constexpr double kReduceRate = 2e9;
 
 std::string gib(double bytes) {
   std::ostringstream os;
@@ -41,6 +46,42 @@ std::string duration(double s) {
 
 }  // namespace
 
+namespace {
+
+// Matrix-free models (the transformer): no Gram system; GGN solves by CG with one GGN product
+// (a jvp and a vjp, ~4 forward passes) per iteration. Memory: θ-sized vectors (θ, θ₀, g, h, the CG
+// vectors r, d, Ad, a trial θ, Adam's moments) and the blocks' partial Jᵀz, the data, and the
+// forward caches of the batch's blocks and of the evaluation.
+Plan matrix_free_plan(const io::RunConfig& c, int ranks, Plan plan) {
+  const model::TransformerOptions& t = c.model.transformer;
+  const double p = static_cast<double>(plan.params), n = static_cast<double>(plan.batch), P = static_cast<double>(ranks);
+  const double samples = static_cast<double>(plan.train_samples + plan.test_samples);
+  const std::size_t block = c.problem.sample_block;
+  const double local_blocks = block > 0 ? std::ceil(std::ceil(n / double(block)) / P) : 1.0;
+  double bytes = kOverheadBytes;
+  bytes += kDouble * static_cast<double>(t.context + t.vocab) * samples;             // data
+  bytes += kDouble * (12.0 + local_blocks) * p;                                     // θ-sized vectors
+  // Cached forward passes: at most 16 inputs (blocks), or the batch share and the evaluation share.
+  const double cached = block > 0 ? 16.0 * double(block) : n / P + samples / P;
+  bytes += kDouble * model::transformer_cached_doubles(t) * cached;
+  plan.bytes_per_rank = bytes;
+  const double forward = model::transformer_forward_flops(t) * n / P / kTransformerRate;
+  plan.cg = plan.second_order;
+  plan.seconds_per_product = 4.0 * forward + (ranks > 1 ? kDouble * p / kReduceRate : 0.0);
+  const optim::OptimizerOptions& first = c.phases.front().optimizer;
+  // A GGN step: the gradient (~3 forwards), up to cg_max_iterations products, one Armijo trial;
+  // first-order: a forward and a vjp.
+  plan.seconds_per_step = plan.cg ? 4.0 * forward + static_cast<double>(first.cg_max_iterations) * plan.seconds_per_product
+                                  : 3.0 * forward;
+  const double records = c.run.record_log ? 260.0
+                                          : std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1;
+  plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
+                       records * model::transformer_forward_flops(t) * samples / P / kTransformerRate;
+  return plan;
+}
+
+}  // namespace
+
 Plan make_plan(const io::RunConfig& c, int ranks) {
   const optim::OptimizerOptions& first = c.phases.front().optimizer;  // the first phase's system
   Plan plan;
@@ -53,6 +94,12 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.outputs = layers.back();
   const model::ModelEntry& model = model::find_model(c.model.kind);
   plan.params = model.parameter_count(c.model);
+  if (!model.capabilities(c.model).explicit_jacobian) {
+    plan.outputs = c.model.transformer.vocab;
+    plan.residual_rows = plan.batch * plan.outputs;
+    plan.second_order = first.method == optim::Method::ggn;  // the compatibility check allows only CG there
+    return matrix_free_plan(c, ranks, plan);
+  }
   plan.residual_rows = plan.batch * plan.outputs;
   plan.second_order = first.method == optim::Method::lm || first.method == optim::Method::gn ||
                       first.method == optim::Method::ggn;
@@ -109,7 +156,11 @@ std::ostream& operator<<(std::ostream& os, const Plan& plan) {
   os << "samples: " << plan.train_samples << " train, " << plan.test_samples << " test; batch " << plan.batch
      << ", outputs C = " << plan.outputs << ", residual rows N = " << plan.residual_rows << "\n";
   os << "parameters p = " << plan.params << "\n";
-  if (plan.second_order)
+  if (plan.cg)
+    os << "GGN by conjugate gradients, matrix-free: no Gram system; one GGN product (jvp + vjp) ≈ "
+       << duration(plan.seconds_per_product) << " per CG iteration; the step time below assumes every step takes the "
+       << "iteration limit\n";
+  else if (plan.second_order)
     os << "Gram system: N × N = " << plan.residual_rows << " × " << plan.residual_rows << ", "
        << (plan.structured ? "structured (layer factors, no J)" : "explicit (Jacobian rows gathered)") << ", "
        << (plan.distributed_gram ? "distributed over the ranks (ScaLAPACK)" : "whole on each rank (LAPACK)") << "\n";

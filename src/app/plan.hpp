@@ -20,6 +20,8 @@ struct Plan {
   bool second_order = false;
   bool structured = false;         // Gram path for LM/GN
   bool distributed_gram = false;   // K block-cyclic over the ranks (else whole on each)
+  bool cg = false;                 // GGN solved matrix-free by CG (no Gram system)
+  double seconds_per_product = 0.0;  // one GGN product (CG iteration), matrix-free models
   double bytes_per_rank = 0.0;
   double seconds_per_step = 0.0;
   double seconds_total = 0.0;

@@ -37,6 +37,27 @@ std::size_t transformer_parameter_count(const TransformerOptions& o) {
   return v * d + o.max_positions * d + o.blocks * per_block + (o.final_norm ? 2 * d : 0) + v * d + (o.bias ? v : 0);
 }
 
+double transformer_forward_flops(const TransformerOptions& o) {
+  const double d = double(o.width), f = double(o.mlp_width), t = double(o.context), v = double(o.vocab);
+  double flops = 0.0;
+  for (std::size_t b = 0; b < o.blocks; ++b) {
+    const double rows = b + 1 == o.blocks ? 1.0 : t;  // positions whose queries, residual and MLP are needed
+    flops += 2 * (2 * d * d) * t;                     // keys and values at every position
+    flops += 2 * d * d * rows;                        // queries
+    flops += 2 * 2 * t * d * rows;                    // scores and weighted values (causal: at most t keys)
+    flops += 2 * d * d * rows;                        // output projection
+    flops += 2 * 2 * d * f * rows;                    // MLP
+  }
+  return flops + 2 * d * v;  // head
+}
+
+double transformer_cached_doubles(const TransformerOptions& o) {
+  // Per block and position: input, q/k/v, attention output and probabilities, two LayerNorms (with
+  // their normalised inputs), MLP pre-activation and slope, outputs; then the embeddings and head input.
+  const double d = double(o.width), f = double(o.mlp_width), t = double(o.context), h = double(o.heads);
+  return double(o.blocks) * t * (10 * d + 2 * f + h * t) + t * d + 2 * d;
+}
+
 namespace {
 
 Transformer::Offsets layout(const TransformerOptions& o) {

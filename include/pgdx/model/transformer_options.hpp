@@ -22,5 +22,12 @@ struct TransformerOptions {
 
 // The length of θ for these options (the layout is in transformer.hpp).
 std::size_t transformer_parameter_count(const TransformerOptions& o);
+// Flops (2 per multiply-add) of the dense products of one sample's forward pass: every block's
+// projections and MLP at all positions, except the last block, which needs keys and values at
+// every position but queries, the output projection and the MLP at the last one only; attention
+// scores and weighted values; the head. A jvp or a vjp costs about two forward passes.
+double transformer_forward_flops(const TransformerOptions& o);
+// Doubles the forward cache holds per sample (activations kept for jvp and vjp).
+double transformer_cached_doubles(const TransformerOptions& o);
 
 }  // namespace pgdx::model

@@ -1,10 +1,10 @@
 #include "bench_command.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
+#include "bench_timing.hpp"
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
@@ -13,18 +13,6 @@
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::app {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-}  // namespace
 
 int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& comm) {
   model::MlpOptions options;
@@ -64,7 +52,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
   std::vector<double> t_residual, t_gram, t_factor, t_solve, t_update, t_total;
   for (int s = 0; s <= args.steps; ++s) {  // step 0 warms caches and allocations; not timed
     comm.barrier();
-    const auto start = Clock::now();
+    const auto start = BenchClock::now();
     const optim::StepInfo info = lm.step(problem);
     const double total = seconds_since(start);
     if (s == 0) continue;

@@ -1,10 +1,10 @@
 #include "bench_command.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
+#include "bench_timing.hpp"
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/transformer.hpp"
 #include "pgdx/optim/ggn_conjugate_gradient.hpp"
@@ -14,18 +14,6 @@
 #include "pgdx/util/rng.hpp"
 
 namespace pgdx::app {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-}  // namespace
 
 int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& comm) {
   const char* where = "pgdx bench ggn-step";
@@ -71,21 +59,21 @@ int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& 
   for (int r = 0; r <= args.repeats; ++r) {  // repeat 0 warms caches and allocations; not timed
     problem.set_params(theta);  // a new θ: the forward is recomputed
     comm.barrier();
-    auto start = Clock::now();
+    auto start = BenchClock::now();
     problem.residual(e);
     const double forward = seconds_since(start);
-    start = Clock::now();
+    start = BenchClock::now();
     problem.j_times(v, z);
     const double jvp = seconds_since(start);
-    start = Clock::now();
+    start = BenchClock::now();
     problem.jt_times(z, out);
     const double vjp = seconds_since(start);
-    start = Clock::now();
+    start = BenchClock::now();
     problem.ggn_times(v, out);
     const double product = seconds_since(start);
     optim::GgnConjugateGradient ggn(ggn_options);
     comm.barrier();
-    start = Clock::now();
+    start = BenchClock::now();
     const optim::StepInfo info = ggn.step(problem);
     const double step = seconds_since(start);
     if (r == 0) continue;

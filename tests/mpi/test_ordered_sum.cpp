@@ -8,6 +8,7 @@
 #include "pgdx/optim/ggn_conjugate_gradient.hpp"
 #include "pgdx/parallel/comm.hpp"
 #include "pgdx/problem/residual_problem.hpp"
+#include "classification_fixtures.hpp"
 #include "test_support.hpp"
 
 using namespace pgdx;
@@ -16,21 +17,9 @@ namespace {
 
 constexpr std::size_t kClasses = 5;
 
-task::Dataset classification_data(std::size_t n, Rng& rng) {
-  task::Dataset d;
-  d.x = test::random_matrix(6, n, rng);
-  d.y.resize(kClasses, n);
-  for (std::size_t j = 0; j < n; ++j) d.y(rng.below(kClasses), j) = 1.0;
-  return d;
-}
+task::Dataset classification_data(std::size_t n, Rng& rng) { return test::classification_data(n, 6, kClasses, rng); }
 
-model::Mlp net(std::uint64_t seed) {
-  model::MlpOptions o;
-  o.layers = {6, 12, kClasses};
-  o.init = model::Init::glorot_normal;
-  o.bias_init = model::Init::standard_normal;
-  return model::Mlp(o, seed);
-}
+model::Mlp net(std::uint64_t seed) { return test::classification_net(seed, 6, 12, kClasses, model::Activation::tanh, 1.0); }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "pgdx/optim/levenberg_marquardt.hpp"
 #include "pgdx/problem/output_curvature.hpp"
 #include "pgdx/problem/residual_problem.hpp"
+#include "classification_fixtures.hpp"
 #include "dense_ggn.hpp"
 #include "test_support.hpp"
 
@@ -43,22 +44,10 @@ std::vector<double> hessian_times(const std::vector<double>& roots, const std::v
 }
 
 model::Mlp small_net(std::uint64_t seed, model::Activation act = model::Activation::tanh) {
-  model::MlpOptions o;
-  o.layers = {3, 6, kClasses};
-  o.activation = act;
-  o.init = model::Init::glorot_normal;
-  o.bias_init = model::Init::standard_normal;
-  o.init_scale = 1.5;
-  return model::Mlp(o, seed);
+  return test::classification_net(seed, 3, 6, kClasses, act);
 }
 
-task::Dataset classification_data(std::size_t n, Rng& rng) {
-  task::Dataset d;
-  d.x = test::random_matrix(3, n, rng);
-  d.y.resize(kClasses, n);
-  for (std::size_t j = 0; j < n; ++j) d.y(rng.below(kClasses), j) = 1.0;
-  return d;
-}
+task::Dataset classification_data(std::size_t n, Rng& rng) { return test::classification_data(n, 3, kClasses, rng); }
 
 }  // namespace
 

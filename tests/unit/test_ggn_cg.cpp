@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "classification_fixtures.hpp"
 #include "dense_ggn.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/model/mlp.hpp"
@@ -21,22 +22,9 @@ namespace {
 
 constexpr std::size_t kClasses = 4;
 
-model::Mlp small_net(std::uint64_t seed) {
-  model::MlpOptions o;
-  o.layers = {3, 6, kClasses};
-  o.init = model::Init::glorot_normal;
-  o.bias_init = model::Init::standard_normal;
-  o.init_scale = 1.5;
-  return model::Mlp(o, seed);
-}
+model::Mlp small_net(std::uint64_t seed) { return test::classification_net(seed, 3, 6, kClasses); }
 
-task::Dataset classification_data(std::size_t n, Rng& rng) {
-  task::Dataset d;
-  d.x = test::random_matrix(3, n, rng);
-  d.y.resize(kClasses, n);
-  for (std::size_t j = 0; j < n; ++j) d.y(rng.below(kClasses), j) = 1.0;
-  return d;
-}
+task::Dataset classification_data(std::size_t n, Rng& rng) { return test::classification_data(n, 3, kClasses, rng); }
 
 // A = Q diag(λ) Qᵀ with the given eigenvalues.
 Matrix with_eigenvalues(const std::vector<double>& lambda, Rng& rng) {

@@ -14,7 +14,7 @@ from conftest import PGDX, SOURCE_DIR
 
 JOBS = sorted((SOURCE_DIR / "jobs").glob("*.toml"))
 MUTATIONS = 1000
-TRAINED = 60  # mutated files that validate and are cheap to run are trained for a few steps
+TRAINED = 25  # mutated files that validate and are cheap to run are trained for a few steps
 
 VALUES = ['"x"', "-1", "0", "1e308", "-1e-308", "nan", "inf", "[]", "[0]", "[1, 2, 3]", "true", "{}", '""',
           "3.5", "99999999999", '"lm"', '"mean"', "[[1, 1]]", "2", "1"]

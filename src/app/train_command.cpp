@@ -222,8 +222,16 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       std::cout << "\n";
       first += phase.steps;
     }
-    std::cout << "  gram " << problem::to_string(config.problem.gram) << ", loss reduction "
-              << loss::to_string(config.reduction) << "\n";
+    // The Gram mode matters only to a phase that forms K; sample blocks only when set.
+    const bool forms_gram = std::any_of(config.phases.begin(), config.phases.end(), [](const run::Phase& phase) {
+      const optim::Method m = phase.optimizer.method;
+      return m == optim::Method::lm || m == optim::Method::gn ||
+             (m == optim::Method::ggn && phase.optimizer.solver == optim::CurvatureSolver::direct);
+    });
+    std::cout << "  ";
+    if (forms_gram) std::cout << "gram " << problem::to_string(config.problem.gram) << ", ";
+    if (config.problem.sample_block > 0) std::cout << "sample blocks of " << config.problem.sample_block << ", ";
+    std::cout << "loss " << loss::to_string(config.loss_kind) << " (" << loss::to_string(config.reduction) << ")\n";
     std::fflush(stdout);
   }
 

@@ -71,7 +71,8 @@ struct ResumePoint {
 // Rank 0 checks the files, rebuilds NAME.h5.partial from the one it continues (io/resume_file.hpp:
 // a kill may have torn what was written after the checkpoint) and tells the others; then every
 // rank reads the checkpoint itself (read-only). A file that cannot be continued exactly is moved
-// to FILE.corrupt and the run starts afresh: that costs time, never a result.
+// to FILE.corrupt and the run starts afresh: that costs time, never a result. A rebuild the disk
+// refuses (no space for the copy) leaves the file as it was and ends the run with exit 1.
 std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const io::RunConfig& config,
                                              const parallel::Comm& comm, std::string& finished_status) {
   namespace fs = std::filesystem;
@@ -116,6 +117,10 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
         try {
           io::rebuild_for_resume(source, partial_path);
           verdict = "resume";
+        } catch (const IoError& e) {  // the disk, not the file (no space for the copy): keep it, exit 1
+          verdict = std::string("io:cannot rebuild ") + source + " to resume it: " + e.what();
+        } catch (const fs::filesystem_error& e) {
+          verdict = std::string("io:cannot rebuild ") + source + " to resume it: " + e.what();
         } catch (const std::exception& e) {
           const std::string moved = source + ".corrupt";
           std::error_code ignored;
@@ -128,6 +133,7 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
   }
   comm.broadcast(verdict);
   if (verdict.rfind("config:", 0) == 0) throw ConfigError(config.file, "", verdict.substr(7));
+  if (verdict.rfind("io:", 0) == 0) throw IoError(verdict.substr(3));
   if (verdict.rfind("finished:", 0) == 0) finished_status = verdict.substr(9);
   std::optional<ResumePoint> point;
   if (verdict == "resume") {

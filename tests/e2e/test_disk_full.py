@@ -108,3 +108,27 @@ def test_enospc_inside_hdf5_still_ends_with_exit_1_and_one_line(tmpfs):
     assert result.returncode == 1, result.stderr[-2000:]
     lines = pgdx_error_lines(result.stderr)
     assert len(lines) == 1 and "No space left on device" in lines[0], result.stderr
+
+
+def test_a_resume_without_room_for_its_rebuild_exits_1_and_keeps_the_file(tmpfs):
+    # A resume copies the file's sound part into a new file first (io::rebuild_for_resume): when
+    # the disk has no room for that copy the run must stop with exit 1 and leave the file as it
+    # was — not declare it corrupt and start afresh.
+    mount, _ = tmpfs
+    folder = mount(4096)
+    killed = train(folder, 1, env={"PGDX_TEST_SIGKILL_IN_CHECKPOINT": "700"})
+    assert killed.returncode == -9
+    partial = next(folder.glob("*.h5.partial"))
+    before = partial.read_bytes()
+    stat = os.statvfs(folder)
+    filler = folder / "filler"
+    filler.write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - len(before) // 2))  # room for half a copy
+    resumed = train(folder, 1, resume=True)
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr
+    errors = [line for line in pgdx_error_lines(resumed.stderr) if "error" in line]
+    assert len(errors) == 1 and "cannot rebuild" in errors[0] and "No space left on device" in errors[0], resumed.stderr
+    assert partial.read_bytes() == before
+    assert not list(folder.glob("*.corrupt")) and not list(folder.glob("*.rebuild")) and not list(folder.glob("*.h5"))
+    filler.unlink()
+    again = train(folder, 1, resume=True)
+    assert again.returncode == 0 and "resuming after step 600" in again.stdout, again.stdout + again.stderr

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -290,7 +291,7 @@ void H5File::write(const std::string& path, const std::vector<std::int64_t>& dat
 }
 
 namespace {
-// A digest is known only for rows this handle wrote from the first, or re-read (rewrite_rows).
+// A digest is known only for rows this handle wrote from the first, or copied (copy_rows_from).
 void update_digest(std::map<std::string, H5File::RowDigest>& digests, const std::string& path,
                    std::uint64_t rows_before, const void* data, std::uint64_t rows, std::size_t bytes) {
   if (rows == 0) return;
@@ -413,14 +414,10 @@ void H5File::adopt_row_digests() {
 }
 
 std::vector<std::int64_t> H5File::read_integers_unverified(const std::string& path) const {
-  Handle dset(checked(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), "H5Dopen2(" + path + ")", path_));
-  Handle space(H5Dget_space(dset));
-  const hssize_t n = H5Sget_simple_extent_npoints(space);
-  std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
-  Handle transfer(unverified_transfer());
-  if (!out.empty())
-    checked_status(H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, transfer, out.data()), "H5Dread(" + path + ")",
-                   path_);
+  const RawRows raw = read_rows(id_, path, ~std::uint64_t{0}, false, path_);
+  if (!raw.integer || raw.width != 0) throw std::runtime_error(path_ + ": " + path + " is not an integer column");
+  std::vector<std::int64_t> out(raw.rows);
+  if (!out.empty()) std::memcpy(out.data(), raw.bytes.data(), raw.bytes.size());
   return out;
 }
 

@@ -6,22 +6,19 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import FIG3, PGDX, VOLATILE
+from conftest import FIG3, PGDX, SOURCE_DIR, VOLATILE
+
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "support"))
+from h5_damage import flip_bit, readable, stored_offset  # noqa: E402
 
 VARIANT = ["optimizer.name=lm", "optimizer.mu=0.1", "run.steps=400", "run.checkpoint_every=7"]
-
-
-def read_dataset(name, obj):
-    """Reads every byte of a dataset (HDF5 verifies its checksums); returns None, because
-    visititems stops at the first callback that returns anything else."""
-    if isinstance(obj, h5py.Dataset):
-        obj[()]
 
 
 def sets(variant):
@@ -37,15 +34,6 @@ def datasets(path):
     with h5py.File(path, "r") as f:
         f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
     return {k: v for k, v in out.items() if k not in VOLATILE}
-
-
-def readable(path):
-    try:
-        with h5py.File(path, "r") as f:
-            f.visititems(read_dataset)
-        return True
-    except (OSError, RuntimeError):  # a bad checksum; a torn group heap ("Object visitation failed")
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -129,17 +117,8 @@ def killed_in_checkpoint(out, step):
     partial = next(out.glob("*.h5.partial"))
     with h5py.File(partial, "r") as f:
         steps = f["/history/step"][:]
-        chunk = f["/history/mu"].id.get_chunk_info(0).byte_offset
         checkpoint = int(f["/checkpoint/step"][0])
-    return partial, steps, chunk, checkpoint
-
-
-def flip_byte(path, offset):
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)[0]
-        f.seek(offset)
-        f.write(bytes([byte ^ 0x5A]))
+    return partial, steps, stored_offset(partial, "/history/mu"), checkpoint
 
 
 def test_a_history_chunk_torn_after_the_checkpoint_is_repaired_on_resume(tmp_path, reference):
@@ -149,7 +128,7 @@ def test_a_history_chunk_torn_after_the_checkpoint_is_repaired_on_resume(tmp_pat
     out = tmp_path / "torn"
     partial, steps, chunk, checkpoint = killed_in_checkpoint(out, 210)
     assert checkpoint == 203 and steps[-1] > checkpoint
-    flip_byte(partial, chunk + 8 * (len(steps) - 1) + 3)  # inside the last row's float64
+    flip_bit(partial, chunk + 8 * (len(steps) - 1) + 3)  # inside the last row's float64
     assert not readable(partial)
     resume_and_compare(out, reference, must_continue=True)
 
@@ -159,7 +138,7 @@ def test_a_history_row_damaged_before_the_checkpoint_starts_the_run_afresh(tmp_p
     # post-mortem and the run starts again (time lost, no result).
     out = tmp_path / "damaged"
     partial, steps, chunk, checkpoint = killed_in_checkpoint(out, 210)
-    flip_byte(partial, chunk + 8 * 5 + 3)  # row 5, which the checkpoint vouches for
+    flip_bit(partial, chunk + 8 * 5 + 3)  # row 5, which the checkpoint vouches for
     resumed = subprocess.run(command(out, resume=True), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     warnings = [line for line in resumed.stderr.splitlines() if "cannot continue" in line]

@@ -1,4 +1,5 @@
-"""Damage a run file the way a failing disk or a bad copy would (tests of the file check)."""
+"""Damage a run file the way a failing disk or a bad copy would (tests of the file check), and
+check whether a file reads back whole."""
 import h5py
 
 
@@ -19,3 +20,21 @@ def flip_bit(path, offset):
         byte = f.read(1)[0]
         f.seek(offset)
         f.write(bytes([byte ^ 0x10]))
+
+
+def _read_dataset(name, obj):
+    """Reads every byte of a dataset (HDF5 verifies its checksums); returns None, because
+    visititems stops at the first callback that returns anything else."""
+    if isinstance(obj, h5py.Dataset):
+        obj[()]
+
+
+def readable(path):
+    """True if every dataset of the file reads back: False on a bad checksum or a torn group
+    heap ("Object visitation failed")."""
+    try:
+        with h5py.File(path, "r") as f:
+            f.visititems(_read_dataset)
+        return True
+    except (OSError, RuntimeError):
+        return False

@@ -56,7 +56,7 @@ class H5File {
   void truncate(const std::string& path, std::uint64_t rows);
 
   // What this handle knows an extendible dataset holds: its row count and a digest (FNV-1a) of
-  // its rows' bytes, kept up to date by append* and rewrite_rows.
+  // its rows' bytes, kept up to date by append*, copy_rows_from and adopt_row_digests.
   struct RowDigest {
     std::uint64_t rows = 0;
     std::uint64_t digest = 0xcbf29ce484222325ULL;  // of no bytes

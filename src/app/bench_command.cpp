@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bench_timing.hpp"
+#include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
@@ -88,6 +89,7 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
                 args.activation.c_str(), args.samples, rows, p, problem.structured() ? "structured" : "explicit",
                 comm.size(), distributed ? "distributed, ScaLAPACK" : "whole on each rank, LAPACK", args.block,
                 args.steps);
+    std::printf("blas_core=%s\n", linalg::blas_core_description().c_str());
     std::printf("phase=residual       seconds=%.4e\n", median(t_residual));
     std::printf("phase=gram           seconds=%.4e  gflops=%.1f\n", median(t_gram), gram_rate);
     std::printf("phase=factorization  seconds=%.4e\n", median(t_factor));

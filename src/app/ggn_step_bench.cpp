@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bench_timing.hpp"
+#include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/transformer.hpp"
 #include "pgdx/optim/ggn_conjugate_gradient.hpp"
@@ -94,6 +95,7 @@ int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& 
                 "sample_block %zu, ranks %d, CG iterations per step %d, repeats %d (medians)\n",
                 options.vocab, options.width, options.heads, options.blocks, options.mlp_width, p, args.batch,
                 args.sample_block, comm.size(), args.cg_iterations, args.repeats);
+    std::printf("blas_core=%s\n", linalg::blas_core_description().c_str());
     std::printf("phase=forward        seconds=%.4e  gflops=%.1f\n", median(t_forward), rate(forward_flops, median(t_forward)));
     std::printf("phase=jvp            seconds=%.4e  gflops=%.1f\n", median(t_jvp), rate(2 * forward_flops, median(t_jvp)));
     std::printf("phase=vjp            seconds=%.4e  gflops=%.1f\n", median(t_vjp), rate(2 * forward_flops, median(t_vjp)));

@@ -14,6 +14,7 @@
 #include "bench_command.hpp"
 #include "pgdx/build_info.hpp"
 #include "pgdx/io/h5_file.hpp"
+#include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/parallel/comm.hpp"
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
@@ -32,6 +33,7 @@ bool launcher_rank_zero() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pgdx::linalg::reexec_with_matching_blas_kernels(argv);  // before MPI: a re-exec keeps the PID
   CLI::App app{"pgdx: preconditioned gradient descent (LM, GN) vs SGD/Adam for spectral bias and grokking"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pgdx ") + pgdx::build::kVersion + " (" + pgdx::build::kGitCommit + ")");

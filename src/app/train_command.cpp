@@ -16,6 +16,7 @@
 #include "pgdx/io/run_file.hpp"
 #include "pgdx/io/run_file_check.hpp"
 #include "pgdx/io/run_lock.hpp"
+#include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
@@ -238,6 +239,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     if (forms_gram) std::cout << "gram " << problem::to_string(config.problem.gram) << ", ";
     if (config.problem.sample_block > 0) std::cout << "sample blocks of " << config.problem.sample_block << ", ";
     std::cout << "loss " << loss::to_string(config.loss_kind) << " (" << loss::to_string(config.reduction) << ")\n";
+    std::cout << "  BLAS kernels " << linalg::blas_core_description() << "\n";
     std::fflush(stdout);
   }
 

@@ -7,6 +7,7 @@
 
 #include "pgdx/build_info.hpp"
 #include "pgdx/io/checkpoint_file.hpp"
+#include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/util/host_clock.hpp"
 
 namespace pgdx::io {
@@ -69,6 +70,7 @@ void RunFile::write_header(const run::RunHeader& header) {
   f.set_attribute("format_version", std::int64_t{1});
   f.set_attribute("pgdx_version", std::string(build::kVersion));
   f.set_attribute("git_commit", std::string(build::kGitCommit));
+  f.set_attribute("blas_core", linalg::blas_core_description());  // the kernels set the round-off
   f.set_attribute("config", config.effective_toml);
   f.set_attribute("config_file", config.file);
   f.set_attribute("overrides", join(config.overrides, ";"));

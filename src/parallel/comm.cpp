@@ -90,10 +90,18 @@ void Comm::allgatherv(const std::vector<double>& local, std::vector<double>& glo
 void Comm::ordered_block_sum(const std::vector<double>& local, std::size_t local_blocks, std::size_t width,
                              std::vector<double>& out) const {
   if (local.size() != local_blocks * width) throw std::invalid_argument("ordered_block_sum: local has the wrong size");
+  std::vector<const double*> blocks(local_blocks);
+  for (std::size_t b = 0; b < local_blocks; ++b) blocks[b] = local.data() + b * width;
+  ordered_block_sum(blocks, width, out);
+}
+
+void Comm::ordered_block_sum(const std::vector<const double*>& blocks, std::size_t width,
+                             std::vector<double>& out) const {
+  const std::size_t local_blocks = blocks.size();
   out.assign(width, 0.0);
   if (size_ == 1) {
-    for (std::size_t b = 0; b < local_blocks; ++b)
-      for (std::size_t i = 0; i < width; ++i) out[i] += local[b * width + i];
+    for (const double* block : blocks)
+      for (std::size_t i = 0; i < width; ++i) out[i] += block[i];
     return;
   }
   const auto ranks = static_cast<std::size_t>(size_);
@@ -102,14 +110,19 @@ void Comm::ordered_block_sum(const std::vector<double>& local, std::size_t local
   check(MPI_Allgather(&mine, 1, MPI_LONG_LONG, blocks_of.data(), 1, MPI_LONG_LONG, as_mpi(handle_)), "MPI_Allgather");
   std::vector<IndexRange> segment(ranks);
   for (std::size_t r = 0; r < ranks; ++r) segment[r] = shard(width, static_cast<int>(r), size_);
+  // The buffers are O(width · blocks) — megabytes per CG iteration for a transformer — and kept
+  // between calls: fresh ones would be page-faulted in every time.
+  thread_local std::vector<double> send, received;
   // Send to rank s the segment s of each of my blocks, in block order.
   std::vector<int> send_counts(ranks), send_offsets(ranks), recv_counts(ranks), recv_offsets(ranks);
-  std::vector<double> send(local.size());
+  send.resize(local_blocks * width);
   std::size_t at = 0;
   for (std::size_t s = 0; s < ranks; ++s) {
     send_offsets[s] = static_cast<int>(at);
-    for (std::size_t b = 0; b < local_blocks; ++b)
-      for (std::size_t i = segment[s].begin; i < segment[s].end; ++i) send[at++] = local[b * width + i];
+    for (const double* block : blocks) {
+      std::copy(block + segment[s].begin, block + segment[s].end, send.begin() + static_cast<long>(at));
+      at += segment[s].size();
+    }
     send_counts[s] = static_cast<int>(at) - send_offsets[s];
   }
   const IndexRange& own = segment[static_cast<std::size_t>(rank_)];
@@ -119,7 +132,7 @@ void Comm::ordered_block_sum(const std::vector<double>& local, std::size_t local
     recv_counts[r] = static_cast<int>(static_cast<std::size_t>(blocks_of[r]) * own.size());
     total += static_cast<std::size_t>(recv_counts[r]);
   }
-  std::vector<double> received(total);
+  received.resize(total);
   check(MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_DOUBLE, received.data(),
                       recv_counts.data(), recv_offsets.data(), MPI_DOUBLE, as_mpi(handle_)),
         "MPI_Alltoallv");

@@ -197,15 +197,15 @@ void ResidualProblem::jt_times(const std::vector<double>& z, std::vector<double>
   std::copy(z.begin() + static_cast<long>(mine_.begin * c), z.begin() + static_cast<long>(mine_.end * c),
             cotangent_.data());
   if (options_.sample_block > 0) {  // one partial sum per block, added in block order
-    const std::size_t p = model_.num_params();
-    block_sums_.resize(p * blocks_.size());
-    std::size_t k = 0;
+    block_grads_.resize(blocks_.size());
+    std::vector<const double*> partials;
     for_each_block([&](std::size_t first, const Samples& s) {
       cotangent_.copy_columns(first, first + s.x.cols(), block_out_);
-      residual_.vjp(s, block_out_, block_grad_);
-      std::copy(block_grad_.begin(), block_grad_.end(), block_sums_.begin() + static_cast<long>(k++ * p));
+      std::vector<double>& partial = block_grads_[partials.size()];
+      residual_.vjp(s, block_out_, partial);
+      partials.push_back(partial.data());
     });
-    comm_.ordered_block_sum(block_sums_, blocks_.size(), p, out);
+    comm_.ordered_block_sum(partials, model_.num_params(), out);
     return;
   }
   residual_.vjp(local_samples(), cotangent_, out);

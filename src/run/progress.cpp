@@ -17,17 +17,20 @@ std::string format_eta(double seconds) {
 }  // namespace
 
 ProgressPrinter::ProgressPrinter(long total_steps, long every, std::FILE* out)
-    : total_(total_steps), every_(every > 0 ? every : std::max(1L, total_steps / 20)), out_(out),
-      start_(std::chrono::steady_clock::now()) {}
+    : total_(total_steps), every_(every > 0 ? every : std::max(1L, total_steps / 20)), out_(out) {}
 
 void ProgressPrinter::on_record(const Record& record) {
   const long step = record.step;
   const bool due = last_printed_ < 0 || step - last_printed_ >= every_ || step == total_;
   if (!due) return;
-  if (last_printed_ < 0)
+  const auto now = std::chrono::steady_clock::now();
+  if (last_printed_ < 0) {
     std::fprintf(out_, "%10s %13s %13s %10s %10s %10s\n", "step", "train_loss", "test_loss", "mu", "steps/s", "ETA");
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = step > 0 && elapsed > 0 ? static_cast<double>(step) / elapsed : NAN;
+    first_step_ = step;
+    first_time_ = now;
+  }
+  const double elapsed = std::chrono::duration<double>(now - first_time_).count();
+  const double rate = step > first_step_ && elapsed > 0 ? static_cast<double>(step - first_step_) / elapsed : NAN;
   const double eta = std::isfinite(rate) ? static_cast<double>(total_ - step) / rate : NAN;
   char steps[32];
   std::snprintf(steps, sizeof steps, "%ld/%ld", step, total_);

@@ -1,4 +1,5 @@
 """The pgdx executable as a user meets it: bad input, exit codes, the run file, rank counts."""
+import os
 import re
 import subprocess
 import tomllib
@@ -7,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import FIG3, run_pgdx
+from conftest import FIG3, PGDX, run_pgdx
 
 GOOD_CONFIG = FIG3.read_text()
 
@@ -213,3 +214,31 @@ def test_bench_lm_step_prints_phases_and_a_stable_last_line():
 def test_bench_lm_step_rejects_bad_arguments():
     result = run_pgdx(["bench", "lm-step", "--gram", "magic"])
     assert result.returncode == 2 and "--gram" in result.stderr
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@pytest.mark.parametrize("requested", [None, "Prescott"], ids=["chosen-by-pgdx", "user-choice"])
+def test_run_file_names_the_blas_kernels_and_a_user_choice_is_kept(out_dir, requested):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "PGDX_BLAS_CORE_REASON")}
+    if requested:
+        env["OPENBLAS_CORETYPE"] = requested
+    subprocess.run([PGDX, "train", FIG3, "--set", "run.steps=2", "--out", out_dir, "--quiet"], env=env,
+                   check=True, capture_output=True, text=True, timeout=600)
+    (path,) = out_dir.glob("*.h5")
+    with h5py.File(path, "r") as f:
+        core = f.attrs["blas_core"]
+    core = core.decode() if isinstance(core, bytes) else core
+    if requested:
+        assert core == f"{requested} (OPENBLAS_CORETYPE={requested})"
+    elif {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= cpu_flags():
+        # Either OpenBLAS knows this CPU, or pgdx replaced its generic choice and says so.
+        assert core.split()[0] in ("SkylakeX", "Cooperlake", "SapphireRapids", "Zen"), core
+    elif {"avx2", "fma"} <= cpu_flags():
+        assert core.split()[0] not in ("Prescott", "Core2", "Nehalem", "Sandybridge"), core

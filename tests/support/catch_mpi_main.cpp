@@ -1,14 +1,18 @@
 // Catch2 main for every pgdx test binary: MPI is initialised once (a singleton when run without
 // mpirun); only rank 0 reports; the exit code is the worst over ranks; an exception that escapes
-// on one rank aborts the job instead of leaving the others waiting in a collective.
+// on one rank aborts the job instead of leaving the others waiting in a collective; the BLAS
+// kernels are chosen as pgdx chooses them.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 #include <mpi.h>
+
+#include "pgdx/linalg/blas_kernels.hpp"
 
 #include <cstdio>
 #include <exception>
 
 int main(int argc, char** argv) {
+  pgdx::linalg::reexec_with_matching_blas_kernels(argv);  // the kernels pgdx itself would run
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

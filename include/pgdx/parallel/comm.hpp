@@ -42,6 +42,9 @@ class Comm {
   // blocks (an all-to-all), then the segments are gathered: O(width · blocks / ranks) per rank.
   void ordered_block_sum(const std::vector<double>& local, std::size_t local_blocks, std::size_t width,
                          std::vector<double>& out) const;
+  // The same sum with this rank's blocks wherever they are (blocks[b] points at `width` numbers):
+  // callers that compute one block at a time need not copy them into one array.
+  void ordered_block_sum(const std::vector<const double*>& blocks, std::size_t width, std::vector<double>& out) const;
   void broadcast(double* data, std::size_t count, int root = 0) const;
   void broadcast(std::string& text, int root = 0) const;
   // Ends every rank of the job: the path for an exception that escaped on one rank only.

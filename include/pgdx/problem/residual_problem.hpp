@@ -114,7 +114,7 @@ class ResidualProblem final : public LeastSquaresProblem {
   std::vector<SampleBlock> blocks_;
   // Calls visit(first local column, the block's samples) for each block in order.
   void for_each_block(const std::function<void(std::size_t, const Samples&)>& visit);
-  std::vector<double> block_sums_, block_grad_;
+  std::vector<std::vector<double>> block_grads_;  // one partial Jᵀz per local sample block
   linalg::Matrix block_out_;
 };
 

@@ -19,7 +19,9 @@ class ProgressPrinter final : public Recorder {
   long every_;
   long last_printed_ = -1;
   std::FILE* out_;
-  std::chrono::steady_clock::time_point start_;
+  // Rates count from the first record this process printed: a resumed run starts mid-way.
+  long first_step_ = -1;
+  std::chrono::steady_clock::time_point first_time_;
 };
 
 }  // namespace pgdx::run

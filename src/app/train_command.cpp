@@ -65,6 +65,21 @@ struct ResumePoint {
   std::vector<double> theta0;
 };
 
+// A run continued with another run.steps: the file's config becomes the new one, and the
+// `budget_changes` attribute keeps every change ("50000 -> 100000 at step 31500; ...").
+void record_new_budget(const std::string& partial_path, long stored_steps, const io::RunConfig& config,
+                       long checkpoint_step) {
+  io::H5File file(partial_path, io::H5File::Mode::read_write);
+  std::string changes = file.has_attribute("budget_changes") ? file.string_attribute("budget_changes") + "; " : "";
+  changes += std::to_string(stored_steps) + " -> " + std::to_string(config.run.steps) + " at step " +
+             std::to_string(checkpoint_step);
+  file.set_attribute("budget_changes", changes);
+  file.set_attribute("config", config.effective_toml);
+  file.flush();
+  std::printf("pgdx: run.steps changed %ld -> %ld: continuing %s from step %ld\n", stored_steps, config.run.steps,
+              partial_path.c_str(), checkpoint_step);
+}
+
 // What `--resume` continues from: NAME.h5 if it was interrupted, else NAME.h5.partial if it holds
 // a checkpoint; nothing (a fresh start) if neither exists. A finished run is reported and left.
 // A NAME.h5 that is not whole (io::check_run_file) cannot be trusted to continue from nor to skip:
@@ -107,16 +122,30 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
     }
     if (!source.empty()) {
       bool same_config = false;
+      std::string stored_config;
+      long checkpoint_step = -1, stored_steps = 0;
       try {
         io::H5File file(source, io::H5File::Mode::read_only);
-        same_config = file.has_attribute("config") && file.string_attribute("config") == config.effective_toml;
+        stored_config = file.string_attribute("config");
+        same_config = stored_config == config.effective_toml;
+        if (!same_config && io::same_run_except_steps(stored_config, config.effective_toml)) {
+          stored_steps = io::parse_run_config(stored_config, source).run.steps;
+          checkpoint_step = io::read_checkpoint(file, config.run.grokking_test_accuracy).step;
+        }
       } catch (const std::exception&) {
+        checkpoint_step = -1;
       }
-      if (!same_config) {
+      // A new run.steps alone continues the run with the new budget (recorded in the file).
+      const bool new_budget = !same_config && checkpoint_step >= 0;
+      if (new_budget && config.run.steps <= checkpoint_step) {
+        verdict = "config:cannot resume " + source + " with run.steps = " + std::to_string(config.run.steps) +
+                  ": its checkpoint is at step " + std::to_string(checkpoint_step);
+      } else if (!same_config && !new_budget) {
         verdict = "config:cannot resume " + source + ": its configuration differs from this one";
       } else {
         try {
           io::rebuild_for_resume(source, partial_path);
+          if (new_budget) record_new_budget(partial_path, stored_steps, config, checkpoint_step);
           verdict = "resume";
         } catch (const IoError& e) {  // the disk, not the file (no space for the copy): keep it, exit 1
           verdict = std::string("io:cannot rebuild ") + source + " to resume it: " + e.what();

@@ -497,4 +497,16 @@ RunConfig load_run_config(const std::string& path, const std::vector<std::string
   return read(root, path, overrides);
 }
 
+bool same_run_except_steps(const std::string& effective_toml_a, const std::string& effective_toml_b) {
+  try {
+    toml::table a = toml::parse(effective_toml_a), b = toml::parse(effective_toml_b);
+    if (a.contains("phase") || b.contains("phase")) return false;
+    for (toml::table* t : {&a, &b})
+      if (toml::table* run = (*t)["run"].as_table()) run->erase("steps");
+    return a == b;
+  } catch (const toml::parse_error&) {
+    return false;
+  }
+}
+
 }  // namespace pgdx::io

@@ -105,3 +105,25 @@ def test_resume_refuses_a_changed_configuration(tmp_path):
     changed = train(tmp_path, LM + ["optimizer.lr=0.02", "run.name=fig3_regression1d_lm_mu0.1_seed0"], 1, resume=True)
     assert changed.returncode == 2
     assert "its configuration differs" in changed.stderr
+
+
+def test_resume_with_a_new_run_steps_continues_under_the_new_budget(tmp_path):
+    """An interrupted run continued with another run.steps equals a run made with that budget from
+    the start; the file says so; a budget that ends before the checkpoint is refused."""
+    short = [kv for kv in ADAM_MINIBATCH if not kv.startswith("run.steps")] + ["run.steps=400"]
+    stopped = train(tmp_path / "a", short, 2, env={"PGDX_RAISE_SIGTERM_AT_STEP": "250"})
+    assert stopped.returncode == 0, stopped.stderr
+    too_short = train(tmp_path / "a", short[:-1] + ["run.steps=250"], 2, resume=True)
+    assert too_short.returncode == 2 and "checkpoint is at step 250" in too_short.stderr, too_short.stderr
+    resumed = train(tmp_path / "a", ADAM_MINIBATCH, 2, resume=True)  # run.steps=600
+    assert resumed.returncode == 0, resumed.stderr
+    assert "run.steps changed 400 -> 600" in resumed.stdout and "resuming after step 250" in resumed.stdout
+    path = next((tmp_path / "a").glob("*.h5"))
+    with h5py.File(path, "r") as f:
+        assert f.attrs["status"] == "completed"
+        assert f.attrs["budget_changes"] == "400 -> 600 at step 250"
+        assert "steps = 600" in f.attrs["config"]
+        assert f["/history/step"][-1] == 600
+    reference = train(tmp_path / "b", ADAM_MINIBATCH, 2)
+    assert reference.returncode == 0
+    assert_same_run(path, next((tmp_path / "b").glob("*.h5")))

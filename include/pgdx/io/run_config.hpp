@@ -51,6 +51,11 @@ run::TrainerOptions trainer_options(const RunConfig& config);
 // The phases' optimizer names joined by `separator` ("lm", or "lm_then_adamw").
 std::string phase_methods(const RunConfig& config, const std::string& separator);
 
+// True when two effective configs (RunConfig::effective_toml) describe the same single-phase run
+// but for run.steps: a run interrupted under one may be continued under the other (a longer or
+// shorter budget). Phased runs never qualify: their phases' steps add up to run.steps.
+bool same_run_except_steps(const std::string& effective_toml_a, const std::string& effective_toml_b);
+
 // Reads, overrides and validates. Throws ConfigError (missing file, syntax, unknown key, wrong
 // type, bad value).
 RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides = {});

@@ -1,6 +1,8 @@
 """The transformer smoke jobs (Figs. 8, 12): 50 Adam and 20 GGN-CG steps on 1, 2 and 4 ranks give
 bitwise-equal histories (with optimizer.sample_block the sums over samples do not depend on the
 split), the GGN-CG columns are recorded and consistent, and bad input gets one line and exit 2."""
+import subprocess
+
 import h5py
 import numpy as np
 import pytest
@@ -81,3 +83,26 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, overrides, key):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"key '{key}'" in lines[0], result.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_continuation_switches_from_ggn_cg_to_a_fresh_adam(tmp_path, smoke_runs):
+    """jobs/smoke_fig12_continuation.toml: GGN-CG for 15 steps, then Adam whose warm-up starts
+    again (fresh state); the CG columns stop at the switch; `postprocess fig12` draws it beside
+    the smoke Adam run."""
+    out = tmp_path / "fig12"
+    run_pgdx(["train", SOURCE_DIR / "jobs" / "smoke_fig12_continuation.toml", "--out", out], ranks=2, check=True)
+    (path,) = out.glob("*.h5")
+    h = history(path)
+    with h5py.File(path, "r") as f:
+        assert list(f["/phases/end_step"][:]) == [15, 40]
+        assert f.attrs["optimizer"] == "ggn+adam"
+    assert list(h["step"]) == list(range(41))
+    assert np.all(h["cg_iterations"][1:16] >= 1) and np.all(h["cg_iterations"][16:] == -1)
+    assert np.all(np.isfinite(h["cg_residual"][1:16])) and np.all(np.isnan(h["cg_residual"][16:]))
+    np.testing.assert_allclose(h["lr"][16:], 1e-3 * np.minimum(1.0, np.arange(1, 26) / 10.0), rtol=1e-15)
+    figure = tmp_path / "fig12.png"
+    drawn = subprocess.run(["/usr/bin/python3", "-m", "postprocess", "fig12", str(out),
+                            str(smoke_runs[1]["adam"].parent), "-o", str(figure)],
+                           cwd=SOURCE_DIR, capture_output=True, text=True, timeout=300)
+    assert drawn.returncode == 0, drawn.stderr
+    assert figure.stat().st_size > 10_000

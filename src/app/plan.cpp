@@ -20,9 +20,9 @@ constexpr double kGemmRate = 25e9;
 constexpr double kCholeskyRate = 35e9;
 constexpr double kEigenRate = 8e9;
 constexpr double kVectorRate = 3e9;  // memory-bound forward/backward at small widths
-// The transformer's dense products with the generic (Prescott) OpenBLAS kernels this VM gets
-// (bench ggn-step, docs/performance.md), and a p-vector reduction's bandwidth between two ranks.
-constexpr double kTransformerRate = 10e9;
+// The transformer's dense products per rank with the SkylakeX kernels pgdx chooses on this VM
+// (bench ggn-step on 2 ranks, docs/performance.md), and a p-vector reduction's bandwidth.
+constexpr double kTransformerRate = 25e9;
 constexpr double kReduceRate = 2e9;
 
 std::string gib(double bytes) {

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import FIG3, PGDX
+from conftest import FIG3, PGDX, SOURCE_DIR
 
 # Peak RSS means nothing under AddressSanitizer (shadow memory, quarantine): scripts/test --asan
 # sets ASAN_OPTIONS, and these comparisons are skipped there (they run in the normal build).
@@ -83,4 +83,25 @@ def test_plan_of_the_mnist_lm_job_is_within_2x_of_the_measured_peak(tmp_path, ra
     measured = int(subprocess.run([sys.executable, "-c", probe, MPIEXEC, "-n", str(ranks), PGDX, "train", str(mnist),
                                    "--set", "run.steps=10", "--set", "run.record_every=5", "--out", str(tmp_path / "out"),
                                    "--quiet"], capture_output=True, text=True, check=True).stdout) / 1024 / 1024
+    assert 0.5 <= planned / measured <= 2.0, (planned, measured)
+
+
+GGN_CG = ["--set", "optimizer.name=\"ggn\"", "--set", "optimizer.solver=\"cg\"", "--set", "optimizer.lr=1.0",
+          "--set", "optimizer.cg_max_iterations=3", "--set", "run.steps=2", "--set", "run.checkpoint_every=0"]
+
+
+@needs_plain_build
+def test_plan_of_the_ggn_cg_transformer_is_within_2x_of_the_measured_peak(tmp_path):
+    """The matrix-free branch: θ, the CG vectors and the cached activations of the Fig. 8 model."""
+    text = (SOURCE_DIR / "jobs" / "fig8_transformer.toml").read_text()
+    config = tmp_path / "fig8_ggn.toml"
+    config.write_text(text[:text.index("[sweep]")])
+    out = subprocess.run([PGDX, "plan", str(config), *GGN_CG], capture_output=True, text=True, check=True).stdout
+    assert "GGN by conjugate gradients, matrix-free" in out and "parameters p = 422883" in out, out
+    planned = float(re.search(r"memory per rank ≈ ([0-9.]+) GiB", out).group(1))
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    rss = subprocess.run([sys.executable, "-c", probe, PGDX, "train", str(config), *GGN_CG, "--out", str(tmp_path),
+                          "--quiet"], capture_output=True, text=True, check=True).stdout
+    measured = int(rss.strip()) / 1024 / 1024
     assert 0.5 <= planned / measured <= 2.0, (planned, measured)

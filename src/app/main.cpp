@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("config", plan_file, "TOML run configuration (a sweep: its first point)")->required();
   plan_cmd->add_option("--set", plan_overrides, "Override a config key (repeatable)")->allow_extra_args(false);
   plan_cmd->add_option("--ranks", plan_ranks, "MPI ranks to plan for")->capture_default_str();
+  bool plan_points = false;
+  plan_cmd->add_flag("--points", plan_points,
+                     "Also every point of a sweep: seconds per run and memory, and their sum (sweep_seconds=)");
 
   pgdx::app::LmStepBenchArguments bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");
@@ -125,7 +128,7 @@ int main(int argc, char** argv) {
       if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
       if (*ggn_step) return pgdx::app::run_ggn_step_bench(ggn_bench, pgdx::parallel::Comm::world());
       if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
-      if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks);
+      if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks, plan_points);
     } catch (const pgdx::InputError& e) {
       if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
       return 2;

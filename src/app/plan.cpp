@@ -8,6 +8,7 @@
 
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/model/transformer_options.hpp"
+#include "pgdx/run/trainer.hpp"
 #include "pgdx/task/task.hpp"
 
 namespace pgdx::app {
@@ -48,6 +49,14 @@ std::string duration(double s) {
 
 namespace {
 
+// Records of a run: each evaluates the model on the training and test sets. Step 0, the schedule's
+// steps and the phase ends (the latter counted once each).
+double recorded_steps(const io::RunConfig& c) {
+  const double phase_ends = static_cast<double>(c.phases.size());
+  if (c.run.record_log) return 1.0 + static_cast<double>(run::log_record_steps(c.run.steps).size()) + phase_ends;
+  return std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1.0 + phase_ends;
+}
+
 // Matrix-free models (the transformer): no Gram system; GGN solves by CG with one GGN product
 // (a jvp and a vjp, ~4 forward passes) per iteration. Memory: θ-sized vectors (θ, θ₀, g, h, the CG
 // vectors r, d, Ad, a trial θ, Adam's moments) and the blocks' partial Jᵀz, the data, and the
@@ -73,10 +82,8 @@ Plan matrix_free_plan(const io::RunConfig& c, int ranks, Plan plan) {
   // first-order: a forward and a vjp.
   plan.seconds_per_step = plan.cg ? 4.0 * forward + static_cast<double>(first.cg_max_iterations) * plan.seconds_per_product
                                   : 3.0 * forward;
-  const double records = c.run.record_log ? 260.0
-                                          : std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1;
   plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
-                       records * model::transformer_forward_flops(t) * samples / P / kTransformerRate;
+                       recorded_steps(c) * model::transformer_forward_flops(t) * samples / P / kTransformerRate;
   return plan;
 }
 
@@ -145,10 +152,8 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.bytes_per_rank = bytes;
   const double forward_backward = 6.0 * p * n / P / kVectorRate;
   plan.seconds_per_step = forward_backward + flops_gram / kGemmRate / P + seconds_solve;
-  const double records = c.run.record_log ? 260.0  // ≤ 30 + 11 + 201 + phase ends
-                                          : std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1;
   plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
-                       records * 2.0 * p * samples / P / kVectorRate;
+                       recorded_steps(c) * 2.0 * p * samples / P / kVectorRate;
   return plan;
 }
 

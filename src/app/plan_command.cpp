@@ -9,7 +9,7 @@
 
 namespace pgdx::app {
 
-int run_plan(const std::string& file, const std::vector<std::string>& overrides, int ranks) {
+int run_plan(const std::string& file, const std::vector<std::string>& overrides, int ranks, bool every_point) {
   if (ranks < 1) throw ConfigError(file, "", "--ranks must be >= 1");
   const io::SweepSpec spec = io::load_sweep(file, overrides);  // a plain config is a 1-point sweep
   const io::RunConfig config = spec.point_config(0);
@@ -18,6 +18,19 @@ int run_plan(const std::string& file, const std::vector<std::string>& overrides,
   std::cout << make_plan(config, ranks);
   const double available = available_memory_bytes();
   if (available > 0) std::printf("this node has %.2f GiB available\n", available / 1073741824.0);
+  if (every_point) {
+    // What a user sizing a sweep needs: each point's time (LM and SGD points differ by orders of
+    // magnitude), and the sum — the wall on one slot, divided by the slots that run at once.
+    double total = 0.0;
+    for (std::size_t k = 0; k < spec.count(); ++k) {
+      const io::RunConfig point = spec.point_config(k);
+      const Plan plan = make_plan(point, ranks);
+      total += plan.seconds_total;
+      std::printf("point %zu %s: %.3g s per run, %.3g GiB per rank\n", k, point.run.name.c_str(), plan.seconds_total,
+                  plan.bytes_per_rank / 1073741824.0);
+    }
+    std::printf("sweep_points=%zu sweep_seconds=%.6g\n", spec.count(), total);
+  }
   return 0;
 }
 

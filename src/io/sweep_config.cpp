@@ -166,6 +166,17 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ov
     if (!swept) spec.common_overrides_.push_back(o);
   }
   if (const auto* name = root.at_path("run.name").as_string()) spec.prefix_ = name->get();
+  // --set run.name names the points too (e.g. one-point sweeps of one job with different options).
+  for (const std::string& o : spec.common_overrides_)
+    if (o.substr(0, o.find('=')) == "run.name") {
+      const std::string text = o.substr(o.find('=') + 1);
+      try {
+        const toml::table parsed = toml::parse("v = " + text);
+        if (const auto* name = parsed.get("v")->as_string()) spec.prefix_ = name->get();
+      } catch (const toml::parse_error&) {
+        spec.prefix_ = text;  // a bare word, as --set accepts it
+      }
+    }
   if (spec.prefix_.empty()) spec.prefix_ = spec.stem();
   std::ostringstream base;
   base << root << "\n";

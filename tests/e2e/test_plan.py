@@ -105,3 +105,16 @@ def test_plan_of_the_ggn_cg_transformer_is_within_2x_of_the_measured_peak(tmp_pa
                           "--quiet"], capture_output=True, text=True, check=True).stdout
     measured = int(rss.strip()) / 1024 / 1024
     assert 0.5 <= planned / measured <= 2.0, (planned, measured)
+
+
+def test_plan_points_lists_every_sweep_point_and_their_sum():
+    out = subprocess.run([PGDX, "plan", str(SOURCE_DIR / "jobs" / "fig5_modular_mlp.toml"), "--points", "--ranks", "2"],
+                         capture_output=True, text=True, check=True).stdout
+    names = subprocess.run([PGDX, "sweep", str(SOURCE_DIR / "jobs" / "fig5_modular_mlp.toml"), "--list"],
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    names = [line.split()[1] for line in names if line.strip()]
+    points = re.findall(r"^point (\d+) (\S+): ([0-9.e+]+) s per run", out, re.M)
+    assert [name for _, name, _ in points] == names
+    total = re.search(r"sweep_points=(\d+) sweep_seconds=([0-9.e+]+)", out)
+    assert int(total.group(1)) == len(names)
+    assert float(total.group(2)) == pytest.approx(sum(float(s) for _, _, s in points), rel=1e-2)

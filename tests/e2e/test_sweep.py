@@ -25,6 +25,20 @@ def test_list_order_is_keys_by_name_last_fastest():
         ["optimizer.name='lm'", "run.seed=0"], ["optimizer.name='lm'", "run.seed=1"]]
 
 
+def test_set_run_name_names_the_points():
+    """A plain config is a one-point sweep named after its file; --set run.name names it (and
+    prefixes a grid's points), so several variants of one job can share a folder."""
+    fig3 = SOURCE_DIR / "jobs" / "fig3_regression1d.toml"
+    assert run_pgdx(["sweep", fig3, "--list"], check=True).stdout.split()[:2] == ["0", "fig3_regression1d"]
+    for value in ("fig3_gn", '"fig3_gn"'):
+        listed = run_pgdx(["sweep", fig3, "--set", "optimizer.name=gn", "--set", f"run.name={value}", "--list"],
+                          check=True).stdout.split()
+        assert listed[:2] == ["0", "fig3_gn"]
+    lines = run_pgdx(["sweep", SMOKE, "--set", "run.name=x", "--list"], check=True).stdout.splitlines()
+    assert [line.split()[1] for line in lines][:2] == ["x__optimizer.name-sgd__run.seed-0",
+                                                       "x__optimizer.name-sgd__run.seed-1"]
+
+
 def test_linked_entries_set_their_keys_together_and_arrays_name_their_items(tmp_path):
     fig4 = SOURCE_DIR / "jobs" / "fig4_pinn_poisson.toml"
     lines = run_pgdx(["sweep", fig4, "--list"], check=True).stdout.splitlines()

@@ -209,6 +209,25 @@ double dot(const double* a, const double* b, std::size_t n) {
 void axpy(double alpha, const double* x, double* y, std::size_t n) {
   for (std::size_t r = 0; r < n; ++r) y[r] += alpha * x[r];
 }
+
+// One attention row: a query of one head of one sample, its output column, the probabilities
+// over its keys, and the last key t the causal mask lets it see (keys i·T … i·T + t).
+struct AttentionRow {
+  std::size_t query_column;  // column of q / out / gout
+  std::size_t first_key;     // column of key 0 of this sample in k / v
+  std::size_t offset;        // h · head_dim: this head's rows
+  std::size_t last_key;      // t
+  std::size_t probs;         // index of p_0 in probs
+};
+
+template <class Visit>
+void for_each_attention_row(const AttentionShape& s, Visit visit) {
+  const std::size_t T = s.context, Tq = s.queries();
+  for (std::size_t i = 0; i < s.samples; ++i)
+    for (std::size_t h = 0; h < s.heads; ++h)
+      for (std::size_t tq = 0; tq < Tq; ++tq)
+        visit(AttentionRow{i * Tq + tq, i * T, h * s.head_dim, tq + T - Tq, ((i * s.heads + h) * Tq + tq) * T});
+}
 }  // namespace
 
 void attention_forward(const AttentionShape& s, ConstColumns q, ConstColumns k, ConstColumns v,
@@ -217,60 +236,54 @@ void attention_forward(const AttentionShape& s, ConstColumns q, ConstColumns k, 
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
   probs.assign(s.samples * s.heads * Tq * T, 0.0);
   out.resize(s.width(), s.samples * Tq);
-  for (std::size_t i = 0; i < s.samples; ++i)
-    for (std::size_t h = 0; h < s.heads; ++h)
-      for (std::size_t tq = 0; tq < Tq; ++tq) {
-        const std::size_t t = tq + T - Tq;
-        const double* qv = q.col(i * Tq + tq) + h * dh;
-        double* p = probs.data() + ((i * s.heads + h) * Tq + tq) * T;
-        // The causal mask: only keys s ≤ t are visited, so no −∞ ever enters the arithmetic.
-        double max_score = -HUGE_VAL;
-        for (std::size_t j = 0; j <= t; ++j) {
-          p[j] = scale * dot(qv, k.col(i * T + j) + h * dh, dh);
-          max_score = std::max(max_score, p[j]);
-        }
-        double sum = 0.0;
-        for (std::size_t j = 0; j <= t; ++j) {
-          p[j] = std::exp(p[j] - max_score);
-          sum += p[j];
-        }
-        double* o = out.col(i * Tq + tq) + h * dh;
-        std::fill(o, o + dh, 0.0);
-        for (std::size_t j = 0; j <= t; ++j) {
-          p[j] /= sum;
-          axpy(p[j], v.col(i * T + j) + h * dh, o, dh);
-        }
-      }
+  for_each_attention_row(s, [&](const AttentionRow& row) {
+    const double* qv = q.col(row.query_column) + row.offset;
+    double* p = probs.data() + row.probs;
+    // The causal mask: only keys j ≤ t are visited, so no −∞ ever enters the arithmetic.
+    double max_score = -HUGE_VAL;
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      p[j] = scale * dot(qv, k.col(row.first_key + j) + row.offset, dh);
+      max_score = std::max(max_score, p[j]);
+    }
+    double sum = 0.0;
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      p[j] = std::exp(p[j] - max_score);
+      sum += p[j];
+    }
+    double* o = out.col(row.query_column) + row.offset;
+    std::fill(o, o + dh, 0.0);
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      p[j] /= sum;
+      axpy(p[j], v.col(row.first_key + j) + row.offset, o, dh);
+    }
+  });
 }
 
 void attention_jvp(const AttentionShape& s, ConstColumns q, ConstColumns k, ConstColumns v,
                    const std::vector<double>& probs, ConstColumns dq, ConstColumns dk, ConstColumns dv,
                    Matrix& dout) {
-  const std::size_t T = s.context, Tq = s.queries(), dh = s.head_dim;
+  const std::size_t T = s.context, dh = s.head_dim;
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
-  dout.resize(s.width(), s.samples * Tq);
+  dout.resize(s.width(), s.samples * s.queries());
   std::vector<double> dscore(T);
-  for (std::size_t i = 0; i < s.samples; ++i)
-    for (std::size_t h = 0; h < s.heads; ++h)
-      for (std::size_t tq = 0; tq < Tq; ++tq) {
-        const std::size_t t = tq + T - Tq;
-        const double* qv = q.col(i * Tq + tq) + h * dh;
-        const double* dqv = dq.col(i * Tq + tq) + h * dh;
-        const double* p = probs.data() + ((i * s.heads + h) * Tq + tq) * T;
-        double mean = 0.0;
-        for (std::size_t j = 0; j <= t; ++j) {
-          const std::size_t c = i * T + j;
-          dscore[j] = scale * (dot(dqv, k.col(c) + h * dh, dh) + dot(qv, dk.col(c) + h * dh, dh));
-          mean += p[j] * dscore[j];
-        }
-        double* o = dout.col(i * Tq + tq) + h * dh;
-        std::fill(o, o + dh, 0.0);
-        for (std::size_t j = 0; j <= t; ++j) {
-          const std::size_t c = i * T + j;
-          axpy(p[j] * (dscore[j] - mean), v.col(c) + h * dh, o, dh);  // softmax Jacobian
-          axpy(p[j], dv.col(c) + h * dh, o, dh);
-        }
-      }
+  for_each_attention_row(s, [&](const AttentionRow& row) {
+    const double* qv = q.col(row.query_column) + row.offset;
+    const double* dqv = dq.col(row.query_column) + row.offset;
+    const double* p = probs.data() + row.probs;
+    double mean = 0.0;
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      const std::size_t c = row.first_key + j;
+      dscore[j] = scale * (dot(dqv, k.col(c) + row.offset, dh) + dot(qv, dk.col(c) + row.offset, dh));
+      mean += p[j] * dscore[j];
+    }
+    double* o = dout.col(row.query_column) + row.offset;
+    std::fill(o, o + dh, 0.0);
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      const std::size_t c = row.first_key + j;
+      axpy(p[j] * (dscore[j] - mean), v.col(c) + row.offset, o, dh);  // softmax Jacobian
+      axpy(p[j], dv.col(c) + row.offset, o, dh);
+    }
+  });
 }
 
 void attention_vjp(const AttentionShape& s, ConstColumns q, ConstColumns k, ConstColumns v,
@@ -283,28 +296,25 @@ void attention_vjp(const AttentionShape& s, ConstColumns q, ConstColumns k, Cons
     std::fill(gv.col(c), gv.col(c) + d, 0.0);
   }
   std::vector<double> gscore(T);
-  for (std::size_t i = 0; i < s.samples; ++i)
-    for (std::size_t h = 0; h < s.heads; ++h)
-      for (std::size_t tq = 0; tq < Tq; ++tq) {
-        const std::size_t t = tq + T - Tq;
-        const double* qv = q.col(i * Tq + tq) + h * dh;
-        const double* go = gout.col(i * Tq + tq) + h * dh;
-        const double* p = probs.data() + ((i * s.heads + h) * Tq + tq) * T;
-        double mean = 0.0;
-        for (std::size_t j = 0; j <= t; ++j) {
-          const std::size_t c = i * T + j;
-          gscore[j] = dot(go, v.col(c) + h * dh, dh);  // ∂/∂p_j
-          mean += p[j] * gscore[j];
-          axpy(p[j], go, gv.col(c) + h * dh, dh);
-        }
-        double* gqv = gq.col(i * Tq + tq) + h * dh;
-        for (std::size_t j = 0; j <= t; ++j) {
-          const std::size_t c = i * T + j;
-          const double g = scale * p[j] * (gscore[j] - mean);  // ∂/∂(q·k_j), scale included
-          axpy(g, k.col(c) + h * dh, gqv, dh);
-          axpy(g, qv, gk.col(c) + h * dh, dh);
-        }
-      }
+  for_each_attention_row(s, [&](const AttentionRow& row) {
+    const double* qv = q.col(row.query_column) + row.offset;
+    const double* go = gout.col(row.query_column) + row.offset;
+    const double* p = probs.data() + row.probs;
+    double mean = 0.0;
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      const std::size_t c = row.first_key + j;
+      gscore[j] = dot(go, v.col(c) + row.offset, dh);  // ∂/∂p_j
+      mean += p[j] * gscore[j];
+      axpy(p[j], go, gv.col(c) + row.offset, dh);
+    }
+    double* gqv = gq.col(row.query_column) + row.offset;
+    for (std::size_t j = 0; j <= row.last_key; ++j) {
+      const std::size_t c = row.first_key + j;
+      const double g = scale * p[j] * (gscore[j] - mean);  // ∂/∂(q·k_j), scale included
+      axpy(g, k.col(c) + row.offset, gqv, dh);
+      axpy(g, qv, gk.col(c) + row.offset, dh);
+    }
+  });
 }
 
 void gather_last(const Matrix& x, std::size_t context, Matrix& x_last) {

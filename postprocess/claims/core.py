@@ -243,7 +243,7 @@ def bounds_text(values: list[measures.Bound]) -> str:
 
 
 def number(value: float) -> str:
-    return f"{value:.3g}"
+    return f"{value + 0.0:.3g}"  # + 0.0: no '-0' for a slope of −0.0
 
 
 def per_seed(runs: list[Run], evaluate_seed) -> Outcome:
@@ -257,9 +257,9 @@ def per_seed(runs: list[Run], evaluate_seed) -> Outcome:
         try:
             outcomes[seed] = evaluate_seed(seeds[seed])
         except NotRun as e:
-            missing.append(f"seed {seed}: {e}")
+            missing.append(f"seed {seed}: {e}" if len(seeds) > 1 else str(e))
     if not outcomes:
-        raise NotRun("; ".join(missing))
+        raise NotRun("; ".join(missing) or "no runs")
     values = [o.holds for o in outcomes.values()]
     if len(outcomes) == 1:
         (seed, only), = outcomes.items()

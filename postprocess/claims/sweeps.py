@@ -31,8 +31,10 @@ def swept(runs: list[Run], task: str, optimizer: str, scale, what: str) -> list[
     chosen = {}
     for run in sorted((r for r in runs if r.task == task and r.optimizer == optimizer), key=scale):
         chosen.setdefault(scale(run), run)
+    if not chosen:
+        raise NotRun(f"no {what} run of {task}")
     if len(chosen) < 2:
-        raise NotRun(f"{what} runs at fewer than two scales")
+        raise NotRun(f"{what} runs at one scale only")
     return sorted(chosen.items())
 
 

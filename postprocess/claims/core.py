@@ -163,7 +163,8 @@ def judge(item: Claim, root: RunRoot) -> Row:
     if smoke:
         verdict, note = UNDECIDED, f"shortened run ({', '.join(smoke)}): a reduced problem, cannot decide"
     elif running:
-        where = "; ".join(f"{r.path.name} at step {last_step(r)} of {planned_steps(r) or '?'}" for r in running)
+        where = "; ".join(f"{r.path.name} at step {last_step(r)} of {planned_steps(r) or '?'}"
+                          + (", interrupted" if r.status == "interrupted" else "") for r in running)
         if outcome.settled or verdict == UNDECIDED:
             note = f"run in progress ({where})" + (", decided already" if verdict != UNDECIDED else "")
         else:
@@ -179,6 +180,25 @@ def pick(runs: list[Run], wanted, what: str) -> Run:
         if wanted(run):
             return run
     raise NotRun(f"no {what} among the run files")
+
+
+def optimizer_is(name: str):
+    return lambda run: run.optimizer == name
+
+
+def first_per(runs: list[Run], key, order=None) -> dict:
+    """{key(run): the first run with that key}, in increasing order of key(run) (or of order(run)),
+    e.g. one run per α: a folder may hold several seeds or repeats of a setting."""
+    chosen = {}
+    for run in sorted(runs, key=order or key):
+        chosen.setdefault(key(run), run)
+    return chosen
+
+
+def decided(holds, text: str, runs) -> Outcome:
+    """The Outcome of a comparison of crossings: once decided it cannot change (a crossing that has
+    happened stays, one that has not by step N can only come later)."""
+    return Outcome(holds, text, list(runs), settled=holds is not None)
 
 
 def choose(runs: list[Run], wanted, what: str) -> list[Run]:

@@ -13,7 +13,8 @@ from ..fig1_mnist import ALPHA
 from ..fig7_switch import references
 from ..fig11_ce import loss_kind
 from ..runs import Run
-from .core import Need, NotRun, Outcome, bounds_text, choose, claim, crossing, every, grokking, grows, number, per_seed
+from .core import (Need, NotRun, Outcome, bounds_text, choose, claim, crossing, every, first_per, grokking, grows,
+                   number, per_seed)
 from .sweeps import GROWTH
 
 FIG1 = Need(("fig1_mnist",), ("smoke_fig1_mnist",))
@@ -47,11 +48,15 @@ def switching(runs: list[Run]) -> list[Run]:
     return [mnist.check(r) for r in runs if is_mse_mnist(r) and r.is_switching]
 
 
+def switch_run(runs: list[Run], alpha: float | None = None) -> Run:
+    """The first LM → AdamW run (at α, if given)."""
+    return choose(switching(runs), lambda r: alpha is None or mnist.same_alpha(r, alpha),
+                  "LM→AdamW switching run" + (f" at α = {alpha:g}" if alpha is not None else ""))[0]
+
+
 def by_alpha(runs: list[Run], optimizer: str) -> dict[float, Run]:
     """{α: the first run of the optimizer at α}, smallest α first; NotRun if there is none."""
-    chosen = {}
-    for run in sorted((r for r in runs if r.optimizer == optimizer), key=lambda r: r.alpha):
-        chosen.setdefault(run.alpha, run)
+    chosen = first_per([r for r in runs if r.optimizer == optimizer], lambda r: r.alpha)
     if not chosen:
         raise NotRun(f"no {mnist.setting_name(optimizer)} run")
     return chosen
@@ -218,7 +223,7 @@ def switch_claim(statement, from_crossings: bool):
     about crossings is settled once decided, one about final values only when the runs have ended."""
     def evaluate(switch_runs, fig1_runs):
         def one_seed(seed_runs):
-            switch = choose(switching(seed_runs), lambda r: True, "LM→AdamW switching run")[0]
+            switch = switch_run(seed_runs)
             adamw = adamw_reference(switch, single(fig1_runs))
             holds, text = statement(switch, adamw)
             return Outcome(holds, text, [switch, adamw], settled=from_crossings and holds is not None)
@@ -235,7 +240,7 @@ claim("fig7.switch_shortens_delay", "LM first, then AdamW: the grokking delay is
 @claim("fig7.lm_plateau_lifted", "After the switch, AdamW lifts the test accuracy above LM's plateau", FIG7)
 def lm_plateau_lifted(runs):
     def one_seed(seed_runs):
-        switch = choose(switching(seed_runs), lambda r: True, "LM→AdamW switching run")[0]
+        switch = switch_run(seed_runs)
         step = mnist.switch_step(switch)
         steps, test = switch.history["step"], switch.history["test_acc"]
         before, after = measures.value_at(steps, test, step), final_test(switch)
@@ -269,7 +274,7 @@ def every_seed(runs):
     def one_seed(seed_runs):
         pure = [r for r in single(seed_runs) if mnist.same_alpha(r, ALPHA)]
         adamw, lm = at_alpha(pure, "adamw"), at_alpha(pure, "lm")
-        switch = choose(switching(seed_runs), lambda r: mnist.same_alpha(r, ALPHA), "LM→AdamW switching run")[0]
+        switch = switch_run(seed_runs, ALPHA)
         statements = {"AdamW delay pronounced": pronounced_delay(adamw)[0], "LM below AdamW": lower_final(lm, adamw)[0],
                       "switch recovers": recovers(switch, adamw)[0], "switch shortens": shortens(switch, adamw)[0]}
         failing = [name for name, holds in statements.items() if holds is not True]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import fig4_pinn, measures
 from ..mnist import final
 from ..runs import Run
-from .core import Need, NotRun, Outcome, choose, claim, every, number, per_seed
+from .core import Need, NotRun, Outcome, choose, claim, every, first_per, number, per_seed
 
 FIG4 = Need(("fig4_pinn_poisson",), ("smoke_fig4_pinn",))
 SLOPE_WINDOW = (0.1, 1.0)  # "after the first few hundred steps" of 10 000
@@ -21,9 +21,7 @@ def is_fig4_run(run: Run) -> bool:
 
 def by_frequency(runs: list[Run], optimizer: str) -> dict:
     """{(n, m): the first run of `optimizer` at that frequency}, low → high frequency."""
-    chosen = {}
-    for run in sorted((r for r in runs if r.optimizer == optimizer), key=fig4_pinn.run_order):
-        chosen.setdefault(fig4_pinn.frequency(run), run)
+    chosen = first_per([r for r in runs if r.optimizer == optimizer], fig4_pinn.frequency, fig4_pinn.run_order)
     if not chosen:
         raise NotRun(f"no {optimizer} run of {fig4_pinn.TASK}")
     return chosen

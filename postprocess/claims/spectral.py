@@ -13,7 +13,7 @@ from ..fig3_spectral import MODES, check_spectrum
 from ..mnist import final
 from ..panels import title
 from ..runs import Run
-from .core import Need, Outcome, choose, claim, every, number, per_seed, pick
+from .core import Need, Outcome, choose, claim, every, number, optimizer_is, per_seed, pick
 
 FIG3 = Need(("fig3_regression1d", "fig3_seeds"))
 FIG9 = Need(("fig9_regression2d",), ("smoke_fig9_regression2d",))
@@ -86,10 +86,6 @@ def spectral_bias(run: Run) -> Outcome:
     high = float(np.median([measures.decay_factor(*mode_curve(run, k), steps[-1]) for k in HIGH_MODES]))
     return Outcome(low <= LOW_FALL and high >= HIGH_KEEP,
                    f"at step {steps[-1]}: e_0 × {number(low)}, e_7…9 × {number(high)} (median)", [run])
-
-
-def optimizer_is(name: str):
-    return lambda run: run.optimizer == name
 
 
 @claim("fig3.gn_uniform_decay", "GN: all ten modes decay exponentially at one rate, Lemma 3.3's ln(1 − η)", FIG3)

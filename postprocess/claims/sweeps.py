@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import fig5_modular, fig6_polynomial, measures
 from ..runs import Run
-from .core import Need, NotRun, Outcome, bounds_text, claim, every, finished, flat, grokking, grows, per_seed
+from .core import Need, NotRun, bounds_text, claim, decided, every, finished, first_per, flat, grokking, grows, per_seed
 
 FIG5 = Need(("fig5_modular_mlp",), ("smoke_fig5_modular_mlp",))
 FIG6 = Need(("fig6_polynomial",), ("smoke_fig6_polynomial",))
@@ -28,9 +28,7 @@ TOGETHER = 3.0  # rays "at roughly the same time": test-ray step ≤ 3 × train-
 def swept(runs: list[Run], task: str, optimizer: str, scale, what: str) -> list[tuple[float, Run]]:
     """(scale, run) for each scale value of the optimizer's runs of `task` (the first run of each),
     smallest scale first; NotRun unless there are two scales at least."""
-    chosen = {}
-    for run in sorted((r for r in runs if r.task == task and r.optimizer == optimizer), key=scale):
-        chosen.setdefault(scale(run), run)
+    chosen = first_per([r for r in runs if r.task == task and r.optimizer == optimizer], scale)
     if not chosen:
         raise NotRun(f"no {what} run of {task}")
     if len(chosen) < 2:
@@ -47,16 +45,11 @@ def modular_delays(runs: list[Run], optimizer: str):
     return pairs, [grokking(run, FIG5_TEST_ACCURACY)[2] for _, run in pairs]
 
 
-def judged(holds, text: str, runs) -> Outcome:
-    """Outcome of a comparison of crossings: a decided one cannot change (a crossing stays made)."""
-    return Outcome(holds, text, list(runs), settled=holds is not None)
-
-
 @claim("fig5.sgd_delay_grows_with_s", "SGD: grokking (test long after train) appears and grows as s grows", FIG5)
 def sgd_delay_grows(runs):
     def one_seed(seed_runs):
         pairs, delays = modular_delays(seed_runs, "sgd")
-        return judged(grows(delays, GROWTH), f"SGD delay train ≥ 0.99 → test ≥ {FIG5_TEST_ACCURACY:g} at "
+        return decided(grows(delays, GROWTH), f"SGD delay train ≥ 0.99 → test ≥ {FIG5_TEST_ACCURACY:g} at "
                                              f"{scale_text('s', pairs)}: {bounds_text(delays)}", (r for _, r in pairs))
     return per_seed(runs, one_seed)
 
@@ -65,7 +58,7 @@ def sgd_delay_grows(runs):
 def lm_delay_flat(runs):
     def one_seed(seed_runs):
         pairs, delays = modular_delays(seed_runs, "lm")
-        return judged(flat(delays, FLATNESS), f"LM delay train ≥ 0.99 → test ≥ {FIG5_TEST_ACCURACY:g} at "
+        return decided(flat(delays, FLATNESS), f"LM delay train ≥ 0.99 → test ≥ {FIG5_TEST_ACCURACY:g} at "
                                               f"{scale_text('s', pairs)}: {bounds_text(delays)}", (r for _, r in pairs))
     return per_seed(runs, one_seed)
 
@@ -92,7 +85,7 @@ def delay_text(name: str, pairs, delays) -> str:
 def gd_delay_grows(runs):
     def one_seed(seed_runs):
         pairs, delays = polynomial_delays(seed_runs, "sgd")
-        return judged(grows(delays, GROWTH), delay_text("GD", pairs, delays), (r for _, r in pairs))
+        return decided(grows(delays, GROWTH), delay_text("GD", pairs, delays), (r for _, r in pairs))
     return per_seed(runs, one_seed)
 
 
@@ -100,7 +93,7 @@ def gd_delay_grows(runs):
 def lm_delay_flat_alpha(runs):
     def one_seed(seed_runs):
         pairs, delays = polynomial_delays(seed_runs, "lm")
-        return judged(flat(delays, FLATNESS), delay_text("LM", pairs, delays), (r for _, r in pairs))
+        return decided(flat(delays, FLATNESS), delay_text("LM", pairs, delays), (r for _, r in pairs))
     return per_seed(runs, one_seed)
 
 
@@ -118,7 +111,7 @@ def lm_reduces_delay(runs):
         holds = False if lm_delay.exact and math.isinf(lm_delay.value) else measures.at_most(lm_delay, gd_delay.times(
             REDUCTION))
         runs_used = [dict(gd_pairs)[alpha], dict(lm_pairs)[alpha]]
-        return judged(holds, f"at α = {alpha:g}: GD delay {gd_delay.text()}, LM delay {lm_delay.text()}", runs_used)
+        return decided(holds, f"at α = {alpha:g}: GD delay {gd_delay.text()}, LM delay {lm_delay.text()}", runs_used)
     return per_seed(runs, one_seed)
 
 
@@ -149,7 +142,7 @@ def gd_rays_apart(runs):
     def one_seed(seed_runs):
         pairs, crossings = rays(seed_runs, "sgd")
         gaps = [measures.delay(train, test) for train, test in crossings]
-        return judged(grows(gaps, GROWTH), rays_text("GD", pairs, crossings), (r for _, r in pairs))
+        return decided(grows(gaps, GROWTH), rays_text("GD", pairs, crossings), (r for _, r in pairs))
     return per_seed(runs, one_seed)
 
 
@@ -164,5 +157,5 @@ def lm_rays_together(runs):
             else:
                 together.append(measures.at_most(test, measures.Bound(max(train.value, 1.0), train.exact).times(
                     TOGETHER)))
-        return judged(every(together), rays_text("LM", pairs, crossings), (r for _, r in pairs))
+        return decided(every(together), rays_text("LM", pairs, crossings), (r for _, r in pairs))
     return per_seed(runs, one_seed)

@@ -8,7 +8,8 @@ import math
 
 from .. import fig8_transformer, fig12_continuation, measures, mnist
 from ..runs import Run
-from .core import Need, NotRun, Outcome, claim, crossing, every, finished, number, per_seed, pick
+from .core import (Need, NotRun, Outcome, claim, crossing, decided, every, finished, number, optimizer_is, per_seed,
+                   pick)
 
 FIG8 = Need(("fig8_transformer",), ("smoke_fig8_transformer",))
 FIG12 = Need(("fig12_continuation",), ("smoke_fig12_continuation",))
@@ -25,15 +26,6 @@ COMPARABLE = (0.5, 2.0)  # Adam steps after the switch / Adam alone's, "a compar
 
 def fig8_runs(runs: list[Run]) -> list[Run]:
     return [fig8_transformer.check(r) for r in runs if fig8_transformer.is_fig8_run(r)]
-
-
-def optimizer_is(name: str):
-    return lambda run: run.optimizer == name
-
-
-def decided(holds, text: str, runs) -> Outcome:
-    """An Outcome from crossings: once decided it cannot change."""
-    return Outcome(holds, text, list(runs), settled=holds is not None)
 
 
 @claim("fig8.ggn_earlier_validation_rise", "GGN raises the validation accuracy earlier than Adam", FIG8)
@@ -96,13 +88,17 @@ def ggn_val_loss_flat(runs):
 
 
 def continuations(runs: list[Run]) -> list[Run]:
-    return [fig8_transformer.check(r) for r in runs if fig12_continuation.is_continuation(r)]
+    """The GGN → Adam phase runs (optimizer 'ggn+adam'); NotRun if there is none."""
+    chosen = [fig8_transformer.check(r) for r in runs if fig12_continuation.is_continuation(r)]
+    if not chosen:
+        raise NotRun(f"no {fig12_continuation.CONTINUATION} run among the run files")
+    return chosen
 
 
 @claim("fig12.validation_loss_spike", "After the switch GGN → Adam the validation loss spikes dramatically", FIG12)
 def validation_loss_spike(runs):
     def one_seed(seed_runs):
-        run = pick(seed_runs, lambda r: True, "GGN → Adam run")
+        run = seed_runs[0]  # continuations() of one seed
         switch = mnist.switch_step(run)
         before, peak = fig12_continuation.loss_at_switch(run, switch), fig12_continuation.spike(run, switch)
         ratio = peak[1] / before if peak else math.nan
@@ -118,7 +114,7 @@ def validation_loss_spike(runs):
        "as Adam alone", FIG12, FIG8)
 def adam_steps_comparable(runs, fig8_folder):
     def one_seed(seed_runs):
-        run = pick(seed_runs, lambda r: True, "GGN → Adam run")
+        run = seed_runs[0]
         adam = next(iter(fig12_continuation.references(run, fig8_folder)), None)
         if adam is None:
             raise NotRun(f"no pure Adam run of seed {run.attrs.get('seed')} in fig8_transformer")

@@ -18,6 +18,8 @@ import math
 import pathlib
 from typing import Callable
 
+import numpy as np
+
 from .. import measures
 from ..collect import seed_of
 from ..runs import Run, RunFileError, find_partial_runs, find_runs, load_partial_run, load_run
@@ -260,6 +262,13 @@ def flat(values: list[measures.Bound], factor: float) -> bool | None:
 
 def bounds_text(values: list[measures.Bound]) -> str:
     return ", ".join(v.text() for v in values)
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b without an exception or a warning when b is 0 (±inf, or NaN for 0 / 0): a loss can
+    reach exactly 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / np.float64(b))
 
 
 def number(value: float) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import fig11_ce, measures, mnist
 from ..runs import Run
-from .core import Need, NotRun, Outcome, bounds_text, claim, crossing, every, flat, number
+from .core import Need, NotRun, Outcome, bounds_text, claim, crossing, every, flat, number, ratio
 
 FIG11 = Need(("fig11_mnist_ce",), ("smoke_fig11_mnist_ce",))
 JUMP_ACCURACY = 0.7  # jobs/fig11_mnist_ce.toml's run.grokking_test_accuracy: between ~55 % and ~75 %
@@ -73,9 +73,9 @@ def jump_with_norm_decay(runs):
         jump = crossing(run, "test_acc", JUMP_ACCURACY)
         if math.isfinite(jump.value):
             norm = run.history["weight_norm"]
-            ratio = measures.value_at(run.history["step"], norm, jump.value) / float(norm[0])
-            decayed.append(ratio <= NORM_AT_JUMP)
-            parts.append(f"{mnist.setting_name(optimizer)} at step {jump.text()}: ‖θ‖/‖θ₀‖ = {number(ratio)}")
+            left = ratio(measures.value_at(run.history["step"], norm, jump.value), norm[0])
+            decayed.append(left <= NORM_AT_JUMP)
+            parts.append(f"{mnist.setting_name(optimizer)} at step {jump.text()}: ‖θ‖/‖θ₀‖ = {number(left)}")
         else:
             parts.append(f"{mnist.setting_name(optimizer)} test never ≥ {JUMP_ACCURACY:g}")
     holds = bool(decayed) and all(decayed)

@@ -14,7 +14,7 @@ from ..fig7_switch import references
 from ..fig11_ce import loss_kind
 from ..runs import Run
 from .core import (Need, NotRun, Outcome, bounds_text, choose, claim, crossing, every, first_per, grokking, grows,
-                   number, per_seed)
+                   number, per_seed, ratio)
 from .sweeps import GROWTH
 
 FIG1 = Need(("fig1_mnist",), ("smoke_fig1_mnist",))
@@ -165,11 +165,11 @@ def weight_norm_not_necessary(runs):
         parts, kept = [], []
         for run in chosen:
             norm = run.history["weight_norm"]
-            ratio = float(norm[-1] / norm[0])
+            change = ratio(norm[-1], norm[0])
             generalised = math.isfinite(crossing(run, "test_acc", RISE_ACCURACY).value)
-            parts.append(f"{mnist.setting_name(run.optimizer)} ‖θ‖ × {number(ratio)}"
+            parts.append(f"{mnist.setting_name(run.optimizer)} ‖θ‖ × {number(change)}"
                          + ("" if generalised else f" (test never ≥ {RISE_ACCURACY:g})"))
-            kept.append(generalised and ratio >= NORM_KEPT)
+            kept.append(generalised and change >= NORM_KEPT)
         return Outcome(any(kept), f"at α = {ALPHA:g}, end / start: {', '.join(parts)}", chosen)
     return per_seed(runs, one_seed)
 
@@ -208,8 +208,8 @@ def lm_loss_falls(runs):
         if not math.isfinite(fit.value):
             return Outcome(False if fit.exact else None, "LM never reaches train accuracy 0.99", [lm])
         steps, history = lm.history["step"], lm.history
-        loss = measures.value_at(steps, history["train_loss"], steps[-1]) / measures.value_at(
-            steps, history["train_loss"], fit.value)
+        loss = ratio(measures.value_at(steps, history["train_loss"], steps[-1]),
+                     measures.value_at(steps, history["train_loss"], fit.value))
         moved = abs(measures.value_at(steps, history["test_acc"], steps[-1])
                     - measures.value_at(steps, history["test_acc"], fit.value))
         return Outcome(loss <= LOSS_FALL and moved <= ACCURACY_STILL,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import fig4_pinn, measures
 from ..mnist import final
 from ..runs import Run
-from .core import Need, NotRun, Outcome, choose, claim, every, first_per, number, per_seed
+from .core import Need, NotRun, Outcome, choose, claim, every, first_per, number, per_seed, ratio
 
 FIG4 = Need(("fig4_pinn_poisson",), ("smoke_fig4_pinn",))
 SLOPE_WINDOW = (0.1, 1.0)  # "after the first few hundred steps" of 10 000
@@ -59,7 +59,7 @@ def lm_beats_adam(runs):
         common = [f for f in lm if f in adam]
         if not common:
             raise NotRun("no frequency with both an Adam and an LM run")
-        gain = {f: final(adam[f], "train_loss") / final(lm[f], "train_loss") for f in common}
+        gain = {f: ratio(final(adam[f], "train_loss"), final(lm[f], "train_loss")) for f in common}
         highest, lowest = gain[common[-1]], gain[common[0]]
         return Outcome(highest >= ADAM_GAIN and highest >= lowest, f"Adam final loss / LM's: {frequencies_text(gain)}",
                        [adam[f] for f in common] + [lm[f] for f in common])

@@ -13,7 +13,7 @@ from ..fig3_spectral import MODES, check_spectrum
 from ..mnist import final
 from ..panels import title
 from ..runs import Run
-from .core import Need, Outcome, choose, claim, every, number, optimizer_is, per_seed, pick
+from .core import Need, Outcome, choose, claim, every, number, optimizer_is, per_seed, pick, ratio
 
 FIG3 = Need(("fig3_regression1d", "fig3_seeds"))
 FIG9 = Need(("fig9_regression2d",), ("smoke_fig9_regression2d",))
@@ -70,6 +70,13 @@ def lemma_rates(run: Run, window=FIG3_EARLY) -> np.ndarray:
     return mode_rates(run, window) / math.log1p(-eta)
 
 
+def mean_rate(run: Run) -> float:
+    """Mean of lemma_rates over the modes the file has (NaN if none)."""
+    rates = lemma_rates(run)
+    rates = rates[np.isfinite(rates)]
+    return float(rates.mean()) if rates.size else math.nan
+
+
 def range_text(values: np.ndarray) -> str:
     """'0.01 (k=8) … 1.29 (k=0)': the slowest and the fastest mode."""
     if np.isnan(values).all():
@@ -106,7 +113,7 @@ def lm_interpolates(runs):
         gn = pick(seed_runs, optimizer_is("gn"), "GN run")
         lms = sorted(choose(seed_runs, optimizer_is("lm"), "LM run"), key=lambda r: -r.mu)  # SGD-like first
         chain = [sgd, *lms, gn]
-        mean = [float(np.nanmean(lemma_rates(r))) for r in chain]
+        mean = [mean_rate(r) for r in chain]
         order = [a < b for a, b in zip(mean[:-2], mean[1:-1])] + [mean[-2] <= LM_SLACK * mean[-1]]
         text = ", ".join(f"{title(r)} {number(m)}" for r, m in zip(chain, mean))
         return Outcome(every(order), f"mean rate / ln(1−η): {text}", chain)
@@ -124,7 +131,7 @@ def pgd_beats_sgd(runs):
     def one_seed(seed_runs):
         sgd = pick(seed_runs, optimizer_is("sgd"), "SGD run")
         pgd = choose(seed_runs, lambda r: r.optimizer in ("lm", "gn"), "LM or GN run")
-        gains = [final(sgd, "train_loss") / final(r, "train_loss") for r in pgd]
+        gains = [ratio(final(sgd, "train_loss"), final(r, "train_loss")) for r in pgd]
         text = ", ".join(f"{title(r)} {number(g)}×" for r, g in zip(pgd, gains))
         return Outcome(all(g >= PGD_GAIN for g in gains), f"SGD final loss / PGD's: {text}", [sgd, *pgd])
     return per_seed(choose(runs, is_fig3_run, "regression1d run"), one_seed)

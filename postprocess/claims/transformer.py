@@ -9,7 +9,7 @@ import math
 from .. import fig8_transformer, fig12_continuation, measures, mnist
 from ..runs import Run
 from .core import (Need, NotRun, Outcome, claim, crossing, decided, every, finished, number, optimizer_is, per_seed,
-                   pick)
+                   pick, ratio)
 
 FIG8 = Need(("fig8_transformer",), ("smoke_fig8_transformer",))
 FIG12 = Need(("fig12_continuation",), ("smoke_fig12_continuation",))
@@ -101,11 +101,11 @@ def validation_loss_spike(runs):
         run = seed_runs[0]  # continuations() of one seed
         switch = mnist.switch_step(run)
         before, peak = fig12_continuation.loss_at_switch(run, switch), fig12_continuation.spike(run, switch)
-        ratio = peak[1] / before if peak else math.nan
+        jump = ratio(peak[1], before) if peak else math.nan
         complete = finished(run) or run.history["step"][-1] >= switch + fig12_continuation.SPIKE_WINDOW
-        holds = True if ratio >= SPIKE else (False if complete else None)  # the peak so far only grows
+        holds = True if jump >= SPIKE else (False if complete else None)  # the peak so far only grows
         text = (f"validation loss at the switch (step {switch}) {number(before)}, peak within "
-                f"{fig12_continuation.SPIKE_WINDOW} steps " + (f"{number(peak[1])} at step {peak[0]}" if peak else "none"))
+                f"{fig12_continuation.SPIKE_WINDOW} steps " + (f"{number(peak[1])} at step {peak[0]} (× {number(jump)})" if peak else "none"))
         return decided(holds, text, [run])
     return per_seed(continuations(runs), one_seed)
 

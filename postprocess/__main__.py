@@ -120,8 +120,8 @@ def parse_args(argv):
         if name in RUN_ROOT_COMMANDS:
             p.add_argument("-o", "--output", default=None, help="Markdown file to write the table to as well")
         else:
-            p.add_argument("-o", "--output", required=True,
-                           help="CSV file to write (and OUT.h5 next to it)" if name == "collect" else "PNG file to write")
+            p.add_argument("-o", "--output", required=True, help="CSV file to write (and OUT.h5 next to it)"
+                           if name == "collect" else "PNG file to write")
         for flags, kwargs in (options[0] if options else ()):
             p.add_argument(*flags, **kwargs)
     return parser.parse_args(argv)

@@ -75,7 +75,8 @@ def jump_with_norm_decay(runs):
             norm = run.history["weight_norm"]
             left = ratio(measures.value_at(run.history["step"], norm, jump.value), norm[0])
             decayed.append(left <= NORM_AT_JUMP)
-            parts.append(f"{mnist.setting_name(optimizer)} at step {jump.text()}: ‖θ‖/‖θ₀‖ = {number(left)}")
+            parts.append(f"{mnist.setting_name(optimizer)} at step {jump.text()}: "
+                         f"‖θ‖/‖θ₀‖ = {number(left)}")
         else:
             parts.append(f"{mnist.setting_name(optimizer)} test never ≥ {JUMP_ACCURACY:g}")
     holds = bool(decayed) and all(decayed)

@@ -33,8 +33,8 @@ def ggn_earlier_rise(runs):
     def one_seed(seed_runs):
         adam, ggn = (pick(seed_runs, optimizer_is(o), f"{mnist.setting_name(o)} run") for o in ("adam", "ggn"))
         adam_rise, ggn_rise = (crossing(r, "test_acc", RISE) for r in (adam, ggn))
-        return decided(measures.before(ggn_rise, adam_rise),
-                       f"validation acc ≥ {RISE:g} first at GGN {ggn_rise.text()}, Adam {adam_rise.text()}", [ggn, adam])
+        text = f"validation acc ≥ {RISE:g} first at GGN {ggn_rise.text()}, Adam {adam_rise.text()}"
+        return decided(measures.before(ggn_rise, adam_rise), text, [ggn, adam])
     return per_seed(fig8_runs(runs), one_seed)
 
 
@@ -104,8 +104,9 @@ def validation_loss_spike(runs):
         jump = ratio(peak[1], before) if peak else math.nan
         complete = finished(run) or run.history["step"][-1] >= switch + fig12_continuation.SPIKE_WINDOW
         holds = True if jump >= SPIKE else (False if complete else None)  # the peak so far only grows
+        highest = f"{number(peak[1])} at step {peak[0]} (× {number(jump)})" if peak else "none"
         text = (f"validation loss at the switch (step {switch}) {number(before)}, peak within "
-                f"{fig12_continuation.SPIKE_WINDOW} steps " + (f"{number(peak[1])} at step {peak[0]} (× {number(jump)})" if peak else "none"))
+                f"{fig12_continuation.SPIKE_WINDOW} steps {highest}")
         return decided(holds, text, [run])
     return per_seed(continuations(runs), one_seed)
 

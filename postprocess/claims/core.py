@@ -1,9 +1,10 @@
 """The claim registry and how one claim is judged against a RUN_ROOT (docs/claims.md).
 
 RUN_ROOT holds one folder per job, named after the job file's stem (`pgdx sweep jobs/fig5_modular_mlp.toml`
-writes runs/fig5_modular_mlp/). A claim names the folders it needs (Need); each need is met by the
-full jobs' folders or, failing those, by their smoke variants, which are shortened runs of a reduced
-problem: their numbers are shown but never decide a claim of the paper.
+writes runs/fig5_modular_mlp/ without --out), or after the `--out runs/figN` of the job file's header
+comment (fig5/), which is accepted too. A claim names the folders it needs (Need); each need is met
+by the full jobs' folders or, failing those, by their smoke variants, which are shortened runs of a
+reduced problem: their numbers are shown but never decide a claim of the paper.
 
 A claim's evaluate(*runs, one list per need) returns an Outcome: holds True / False, or None when
 the runs cannot decide, the measured values as text, and the runs it used. Runs still in progress
@@ -34,7 +35,8 @@ class NotRun(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Need:
-    """Runs of one kind: from the job folders `folders` (all that exist), else from `smoke`."""
+    """Runs of one kind: from the job folders `folders` (all that exist; the job stem first, then the
+    header comment's --out name), else from `smoke`."""
 
     folders: tuple[str, ...]
     smoke: tuple[str, ...] = ()
@@ -96,13 +98,14 @@ class RunRoot:
             d = self.root / name
             runs = ([load_run(p) for p in find_runs(d)] + [load_partial_run(p) for p in find_partial_runs(d)]
                     if d.is_dir() else [])
-            self._loaded[name] = newest_per_name(runs)
+            self._loaded[name] = runs
         return self._loaded[name]
 
     def runs_for(self, need: Need) -> tuple[list[Run], bool]:
-        """(runs, shortened): every run of the need's full folders, else of its smoke folders."""
+        """(runs, shortened): every run of the need's full folders, else of its smoke folders; a run
+        found in two of them (a copy or a link) counts once."""
         for folders, shortened in ((need.folders, False), (need.smoke, True)):
-            runs = [r for name in folders for r in self.folder(name)]
+            runs = newest_per_name([r for name in folders for r in self.folder(name)])
             if runs:
                 return runs, shortened
         return [], False
@@ -116,7 +119,7 @@ class RunRoot:
 
 def newest_per_name(runs: list[Run]) -> list[Run]:
     """One run per name: NAME.h5 and a NAME.h5.partial beside it are one run (a resumed one, or
-    one started again), of which the one that got further counts."""
+    one started again), and so are copies in two folders; the one that got furthest counts."""
     best: dict[str, Run] = {}
     for run in runs:
         other = best.get(run.name)

@@ -12,7 +12,7 @@ from .. import fig11_ce, measures, mnist
 from ..runs import Run
 from .core import Need, NotRun, Outcome, bounds_text, claim, crossing, every, flat, number, ratio
 
-FIG11 = Need(("fig11_mnist_ce",), ("smoke_fig11_mnist_ce",))
+FIG11 = Need(("fig11_mnist_ce", "fig11"), ("smoke_fig11_mnist_ce",))
 JUMP_ACCURACY = 0.7  # jobs/fig11_mnist_ce.toml's run.grokking_test_accuracy: between ~55 % and ~75 %
 PLATEAU_BAND = (0.45, 0.65)  # "plateau around 55 %", ± 10 points
 JUMP_BAND = (0.65, 0.85)  # "a subsequent jump to 75 %", ± 10 points

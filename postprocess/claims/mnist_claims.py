@@ -17,9 +17,9 @@ from .core import (Need, NotRun, Outcome, bounds_text, choose, claim, crossing, 
                    number, per_seed, ratio)
 from .sweeps import GROWTH
 
-FIG1 = Need(("fig1_mnist",), ("smoke_fig1_mnist",))
-FIG7 = Need(("fig7_mnist_switch",), ("smoke_fig7_mnist_switch",))
-FIG13 = Need(("fig13_mnist_seeds", "fig13_mnist_switch_seeds"))
+FIG1 = Need(("fig1_mnist", "fig1"), ("smoke_fig1_mnist",))
+FIG7 = Need(("fig7_mnist_switch", "fig7"), ("smoke_fig7_mnist_switch",))
+FIG13 = Need(("fig13_mnist_seeds", "fig13_mnist_switch_seeds", "fig13"))
 TEST_ACCURACY = 0.8  # jobs/fig1_mnist.toml's run.grokking_test_accuracy
 # LM's test accuracy at α = 8 plateaus at 0.71–0.79 (6 seeds), below 0.8: where the paper says LM's
 # test accuracy rises early, the rise is measured at 0.7 (docs/grokking-study.md).

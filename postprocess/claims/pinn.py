@@ -8,7 +8,7 @@ from ..mnist import final
 from ..runs import Run
 from .core import Need, NotRun, Outcome, choose, claim, every, first_per, number, per_seed, ratio
 
-FIG4 = Need(("fig4_pinn_poisson",), ("smoke_fig4_pinn",))
+FIG4 = Need(("fig4_pinn_poisson", "fig4"), ("smoke_fig4_pinn",))
 SLOPE_WINDOW = (0.1, 1.0)  # "after the first few hundred steps" of 10 000
 SLOPE_SPREAD = 2.0  # "uniform": fastest / slowest frequency's slope at most this
 EARLY = 0.01  # "initially": the first record at or after 1 % of the run (step 100 of 10 000)

@@ -16,7 +16,7 @@ from ..runs import Run
 from .core import Need, Outcome, choose, claim, every, number, optimizer_is, per_seed, pick, ratio
 
 FIG3 = Need(("fig3_regression1d", "fig3_seeds"))
-FIG9 = Need(("fig9_regression2d",), ("smoke_fig9_regression2d",))
+FIG9 = Need(("fig9_regression2d", "fig9"), ("smoke_fig9_regression2d",))
 # GN contracts every mode by (1 − η) per step: by 0.13 over the first 200 of Fig. 3's 2 000 steps,
 # well before its floor near step 1 000 (EXPERIMENTS.md §1).
 FIG3_EARLY = (0.0, 0.1)

@@ -12,8 +12,8 @@ from .. import fig5_modular, fig6_polynomial, measures
 from ..runs import Run
 from .core import Need, NotRun, bounds_text, claim, decided, every, finished, first_per, flat, grokking, grows, per_seed
 
-FIG5 = Need(("fig5_modular_mlp",), ("smoke_fig5_modular_mlp",))
-FIG6 = Need(("fig6_polynomial",), ("smoke_fig6_polynomial",))
+FIG5 = Need(("fig5_modular_mlp", "fig5"), ("smoke_fig5_modular_mlp",))
+FIG6 = Need(("fig6_polynomial", "fig6"), ("smoke_fig6_polynomial",))
 FIG5_TEST_ACCURACY = 0.9  # jobs/fig5_modular_mlp.toml's run.grokking_test_accuracy
 # Fig. 6 losses are normalised by their value at step 0. The test loss of GD plateaus at 0.27 (α = 4)
 # and 0.56 (α = 16), above 0.1, so "generalised" is the test loss halved (docs/grokking-study.md).

@@ -11,8 +11,8 @@ from ..runs import Run
 from .core import (Need, NotRun, Outcome, claim, crossing, decided, every, finished, number, optimizer_is, per_seed,
                    pick, ratio)
 
-FIG8 = Need(("fig8_transformer",), ("smoke_fig8_transformer",))
-FIG12 = Need(("fig12_continuation",), ("smoke_fig12_continuation",))
+FIG8 = Need(("fig8_transformer", "fig8"), ("smoke_fig8_transformer", "smoke_fig8"))
+FIG12 = Need(("fig12_continuation", "fig12"), ("smoke_fig12_continuation", "smoke_fig12"))
 RISE = 0.3  # validation accuracy clearly above chance (1/97) and below GGN's 45 % plateau
 TRAIN_FIT = 1.0  # "training accuracy reaching 100 %"
 PLATEAU_BAND = (0.35, 0.55)  # "final validation stagnates severely (45 %)", ± 10 points

@@ -267,7 +267,7 @@ def test_smoke_folders_are_shortened_runs(tmp_path):
 def test_empty_root_is_not_run_everywhere(tmp_path):
     judged = claims.rows(tmp_path)
     assert len(judged) == len(core.REGISTRY) and {r.verdict for r in judged} == {"not run"}
-    assert row(tmp_path, "fig12.adam_steps_comparable").note == "no run files in fig12_continuation"
+    assert row(tmp_path, "fig12.adam_steps_comparable").note == "no run files in fig12_continuation or fig12"
 
 
 def test_registry_covers_every_figure_with_documented_ids_and_real_job_folders():
@@ -275,9 +275,12 @@ def test_registry_covers_every_figure_with_documented_ids_and_real_job_folders()
     assert len(ids) == len(set(ids)) and {c.figure for c in core.REGISTRY} == {1, *range(3, 14)}
     documented = set(re.findall(r"`(fig\d+\.\w+)`", (REPO / "docs" / "claims.md").read_text()))
     assert documented == set(ids)
-    jobs = {p.stem for p in (REPO / "jobs").glob("*.toml")}
-    folders = {f for c in core.REGISTRY for need in c.needs for f in need.folders + need.smoke}
-    assert folders <= jobs
+    # Folder names: a job's stem (pgdx sweep's default folder) or the --out runs/NAME of its header.
+    jobs = {p.stem: p.read_text() for p in (REPO / "jobs").glob("*.toml")}
+    names = set(jobs) | {name for text in jobs.values() for name in re.findall(r"--out runs/(\w+)", text)}
+    for item in core.REGISTRY:
+        for need in item.needs:
+            assert need.folders[0] in jobs and set(need.folders + need.smoke) <= names, item.id
 
 
 # ---- the command line ------------------------------------------------------------------------
@@ -332,3 +335,13 @@ def test_cli_bad_run_file_is_one_line_and_exit_2(partial_root, damage):
 
 def test_cli_missing_root_is_exit_2(tmp_path):
     assert_one_line_failure(cli("claims", tmp_path / "nowhere"), str(tmp_path / "nowhere"), "no such directory")
+
+
+def test_header_folder_names_are_read_and_copies_count_once(tmp_path):
+    """`--out runs/fig8` (the job header's name) is read too; a run in both folders counts once."""
+    short = folder(tmp_path, "fig8")
+    make_transformer_file(short / "adam.h5", "adam")
+    make_transformer_file(short / "ggn.h5", "ggn")
+    (folder(tmp_path, "fig8_transformer") / "adam.h5").write_bytes((short / "adam.h5").read_bytes())
+    rise = row(tmp_path, "fig8.ggn_earlier_validation_rise")
+    assert rise.verdict == "holds" and rise.files == ("fig8/ggn.h5", "fig8_transformer/adam.h5")

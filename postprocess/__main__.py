@@ -1,5 +1,6 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 /usr/bin/python3 -m postprocess fig12 RUN_DIR [RUN_DIR ...] -o OUT.png
+/usr/bin/python3 -m postprocess claims RUN_ROOT [-o REPORT.md]
 
 Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST grokking over α),
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
@@ -8,7 +9,9 @@ switching), fig8 (modular addition with a transformer, Adam vs GGN-CG), fig9 (2-
 shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), fig12 (the transformer: GGN, then
 Adam, vs Adam alone; from one or more folders, e.g. the phase run's and Fig. 8's), fig13 (Figs. 1
 and 7 over seeds); seed-bands draws any history quantity over seeds, and
-`collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5). fig1, fig4,
+`collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5), and `claims
+RUN_ROOT` checks every quantified claim of the paper (docs/claims.md) against the job folders in
+RUN_ROOT, printing one row per claim (and writing it to REPORT.md with -o). fig1, fig4,
 fig5, fig6, fig7, fig8, fig9, fig11, fig12 and fig13 print the PNG path and then a Markdown table of
 the runs' final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
 foreign file, an unwritable output) is reported as ONE line on stderr with exit code 2, so
@@ -17,7 +20,7 @@ scripts and job logs stay readable.
 import argparse
 import sys
 
-from . import (collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
+from . import (claims, collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
                fig8_transformer, fig9_spectral2d, fig11_ce, fig12_continuation, fig13_seeds, seed_bands)
 from .panels import Table
 from .runs import RunFileError
@@ -86,12 +89,19 @@ FIGURES = {
               (alpha_option(fig1_mnist.ALPHA),)),
     "collect": (collect.write_tables, "table of a sweep's runs, one row per run file: OUT.csv plus OUT.h5 "
                 "(one dataset per column under /runs/)"),
+    "claims": (claims.report, "the paper's quantified claims (docs/claims.md) against RUN_ROOT's job folders "
+               "(RUN_ROOT/fig3_regression1d, RUN_ROOT/fig8_transformer, …, or their smoke_* variants): per claim the "
+               "measured values, a verdict (holds / fails / undecided / not run) and the run files used; -o also "
+               "writes the table as Markdown"),
     "seed-bands": (seed_bands.draw, "median and min-max band over seeds of a history quantity vs step, "
                    "one line per optimizer / mu / other swept key",
                    ((("--quantity",), dict(dest="quantity", default="train_loss",
                                           help="/history dataset to plot (default train_loss)")),)),
 }
 SEVERAL_FOLDERS = {"fig12"}
+# Commands that read a root of job folders (RUN_ROOT/<job stem>/), in progress files included, and
+# print their result: -o is optional.
+RUN_ROOT_COMMANDS = {"claims"}
 
 
 def parse_args(argv):
@@ -102,10 +112,16 @@ def parse_args(argv):
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name in SEVERAL_FOLDERS:
             p.add_argument("run_dir", nargs="+", help="folder(s) with the run files (*.h5; *.h5.partial are ignored)")
+        elif name in RUN_ROOT_COMMANDS:
+            p.add_argument("run_dir", metavar="run_root",
+                           help="folder with one sub-folder per job, named after the job file's stem")
         else:
             p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored)")
-        p.add_argument("-o", "--output", required=True,
-                       help="CSV file to write (and OUT.h5 next to it)" if name == "collect" else "PNG file to write")
+        if name in RUN_ROOT_COMMANDS:
+            p.add_argument("-o", "--output", default=None, help="Markdown file to write the table to as well")
+        else:
+            p.add_argument("-o", "--output", required=True, help="CSV file to write (and OUT.h5 next to it)"
+                           if name == "collect" else "PNG file to write")
         for flags, kwargs in (options[0] if options else ()):
             p.add_argument(*flags, **kwargs)
     return parser.parse_args(argv)
@@ -124,7 +140,8 @@ def main(argv=None) -> int:
         message = " ".join(f"cannot write {args.output}: {e.strerror or e}".split())
         print(f"postprocess {args.figure}: error: {message}", file=sys.stderr)
         return 2
-    print(args.output)
+    if args.output is not None:
+        print(args.output)
     if isinstance(result, Table):
         print("\n".join(result.lines()))
     return 0

@@ -20,7 +20,7 @@ from .runs import Run, RunFileError, load_runs  # noqa: E402
 MODES = 10  # "the first ten modes": k = 0…9 (k = 0 is the mean)
 
 
-def _check_spectrum(run: Run) -> None:
+def check_spectrum(run: Run) -> None:
     """Fig. 3 needs the 1-D spectrum; say which file lacks it instead of drawing an empty panel."""
     if run.fft_error.ndim != 2 or run.fft_error.shape[0] == 0 or run.spectral_step.size == 0:
         raise RunFileError(f"{run.path}: no /spectral data (fig3 needs runs of a 1-D regression task)")
@@ -29,7 +29,7 @@ def _check_spectrum(run: Run) -> None:
 def figure(runs: list[Run]):
     """Fig. 3 for the given runs (any number, any optimizers): returns (figure, panel titles)."""
     for run in runs:
-        _check_spectrum(run)
+        check_spectrum(run)
     runs = sorted(runs, key=sort_key)
     fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs) + 1.4, 3.8), sharey=True,
                              squeeze=False, layout="constrained")

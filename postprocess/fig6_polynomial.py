@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
+from .measures import first_crossing  # noqa: E402
 from .panels import NAMES as OPTIMIZER_NAMES  # noqa: E402
 from .panels import Table, empty_note, save, seed_lines, seed_text, sequential_colours, swept_runs  # noqa: E402
 from .runs import Run, RunFileError, load_task_runs, positive_setting  # noqa: E402
@@ -51,8 +52,8 @@ def normalised(run: Run, quantity: str):
 
 def first_below(steps, values, threshold: float = THRESHOLD) -> int:
     """The first recorded step with value < threshold, −1 if none."""
-    hits = np.flatnonzero(np.asarray(values) < threshold)
-    return int(steps[hits[0]]) if hits.size else -1
+    step = first_crossing(steps, values, threshold, below=True)
+    return -1 if step is None else step
 
 
 def check(run: Run, mode: int | None) -> tuple[int, int]:

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from . import mnist  # noqa: E402
 from .fig11_ce import FLOOR, values_text  # noqa: E402
+from .measures import first_crossing  # noqa: E402
 from .panels import Table, empty_note, save, seed_lines, seed_text  # noqa: E402
 from .runs import Run, load_task_runs  # noqa: E402
 
@@ -57,10 +58,8 @@ def check(run: Run) -> Run:
 
 def first_step(run: Run, quantity: str, threshold: float, after: int = -1):
     """The first recorded step > `after` at which the quantity is ≥ threshold, '-' if none."""
-    steps, values = np.asarray(run.history["step"]), np.asarray(run.history[quantity], dtype=float)
-    rows = min(len(steps), len(values))
-    hits = np.flatnonzero((steps[:rows] > after) & (values[:rows] >= threshold))
-    return int(steps[hits[0]]) if hits.size else "-"
+    step = first_crossing(run.history["step"], run.history[quantity], threshold, after=after)
+    return "-" if step is None else step
 
 
 def cg_rows(run: Run):

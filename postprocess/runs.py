@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import pathlib
+import time
 import tomllib
 
 import h5py
@@ -25,6 +26,7 @@ SPECTRUM_2D_DATASETS = ("spectral/grid_shape", "spectral/shells", "spectral/step
 # polynomial_teacher (Fig. 6): residual spectra along two rays through input space.
 SUBSPACE_DATASETS = ("subspace/modes", "subspace/step", "subspace/fft_error_train", "subspace/fft_error_test")
 FINAL_STATUSES = ("completed", "diverged", "interrupted")
+PARTIAL_SUFFIX = ".h5.partial"
 # Checking a file reads it all, but never holds more than this much of one dataset at once.
 READ_BLOCK_BYTES = 64 << 20
 
@@ -162,8 +164,10 @@ def _array(f: h5py.File, name: str, empty_shape=(0,)) -> np.ndarray:
     return f[name][()] if name in f else np.zeros(empty_shape)
 
 
-def _read(path: pathlib.Path, f: h5py.File) -> Run:
-    """Check that `f` is a pgdx run file of a known version and read it; raises RunFileError."""
+def _read(path: pathlib.Path, f: h5py.File, whole: bool = True) -> Run:
+    """Check that `f` is a pgdx run file of a known version and read it; raises RunFileError.
+    whole=False reads a run still being written (no final status, no /final yet): only what it has
+    recorded so far, every record column cut to the rows all of them have."""
     attrs = {key: _plain(value) for key, value in f.attrs.items()}
     if "format" not in attrs:
         raise _error(path, "not a pgdx run file (no root attribute 'format')")
@@ -175,15 +179,23 @@ def _read(path: pathlib.Path, f: h5py.File) -> Run:
     for name in REQUIRED_DATASETS:
         if not isinstance(f.get(name), h5py.Dataset):
             raise _error(path, f"dataset /{name} is missing")
-    check_whole(path, f, attrs)
+    if whole:
+        check_whole(path, f, attrs)
     try:
         config = tomllib.loads(attrs.get("config", ""))
     except tomllib.TOMLDecodeError as e:
         raise _error(path, f"root attribute 'config' is not valid TOML ({e})") from None
     history = {name: ds[()] for name, ds in f["history"].items() if isinstance(ds, h5py.Dataset)}
+    spectral_step, fft_error = _array(f, "spectral/step"), _array(f, "spectral/fft_error", (0, 0))
+    if not whole:
+        # Columns are appended one after another, so a file caught mid-write may be a row short in some.
+        rows = min(len(values) for values in history.values())
+        history = {name: values[:rows] for name, values in history.items()}
+        spectral_rows = min(len(spectral_step), len(fft_error))
+        spectral_step, fft_error = spectral_step[:spectral_rows], fft_error[:spectral_rows]
     run = Run(path=path, attrs=attrs, config=config, history=history,
-              spectral_step=_array(f, "spectral/step"), spectral_modes=_array(f, "spectral/modes"),
-              fft_error=_array(f, "spectral/fft_error", (0, 0)), init_params=f["init/params"][()])
+              spectral_step=spectral_step, spectral_modes=_array(f, "spectral/modes"),
+              fft_error=fft_error, init_params=f["init/params"][()])
     if run.fft_error.size and (run.fft_error.ndim != 2 or run.fft_error.shape[1] != run.spectral_modes.size):
         # Mislabelled columns would silently plot the wrong wave numbers.
         raise _error(path, f"/spectral/fft_error has shape {run.fft_error.shape} "
@@ -302,7 +314,8 @@ def _read_full_spectrum_2d(path: pathlib.Path, f: h5py.File, grid_shape) -> Full
 def _with_file(path: pathlib.Path, read):
     """read(path, open file), with every h5py failure turned into a one-line RunFileError."""
     try:
-        with h5py.File(path, "r") as f:
+        # pgdx holds an HDF5 (fcntl) lock on a file it is writing; a reader only looks.
+        with h5py.File(path, "r", locking=False if is_partial(path) else None) as f:
             return read(path, f)
     except RunFileError:
         raise
@@ -319,6 +332,30 @@ def load_run(path) -> Run:
     if not path.is_file():
         raise _error(path, "not a file")
     return _with_file(path, _read)
+
+
+def is_partial(path) -> bool:
+    """NAME.h5.partial: a run in progress, or one that died (docs/hdf5-layout.md)."""
+    return pathlib.Path(path).name.endswith(PARTIAL_SUFFIX)
+
+
+def load_partial_run(path, attempts: int = 3, pause_seconds: float = 0.5) -> Run:
+    """A NAME.h5.partial file read as it is now (status `running`): its records so far. pgdx may be
+    appending to it while we read, which can fail half-way, so a failed read is retried a few times
+    before the RunFileError is raised."""
+    path = pathlib.Path(path)
+    for attempt in range(attempts):
+        try:
+            return _with_file(path, functools.partial(_read, whole=False))
+        except RunFileError:
+            if attempt == attempts - 1 or not path.exists():
+                raise
+            time.sleep(pause_seconds)
+
+
+def find_partial_runs(run_dir) -> list[pathlib.Path]:
+    """The NAME.h5.partial files of a folder, sorted by name."""
+    return sorted(p for p in pathlib.Path(run_dir).glob("*" + PARTIAL_SUFFIX) if p.is_file())
 
 
 def find_runs(run_dir) -> list[pathlib.Path]:

@@ -107,7 +107,8 @@ class RunRoot:
         for folders, shortened in ((need.folders, False), (need.smoke, True)):
             runs = newest_per_name([r for name in folders for r in self.folder(name)])
             if runs:
-                return runs, shortened
+                # scripts/reproduce --quick puts smoke jobs' runs in the full jobs' folders.
+                return runs, shortened or any(from_smoke_job(r) for r in runs)
         return [], False
 
     def relative(self, run: Run) -> str:
@@ -115,6 +116,11 @@ class RunRoot:
             return str(run.path.relative_to(self.root))
         except ValueError:
             return str(run.path)
+
+
+def from_smoke_job(run: Run) -> bool:
+    """A run of a jobs/smoke_*.toml file: a reduced problem, wherever its file lies."""
+    return pathlib.Path(str(run.attrs.get("config_file", ""))).name.startswith("smoke_")
 
 
 def newest_per_name(runs: list[Run]) -> list[Run]:
@@ -156,7 +162,7 @@ def judge(item: Claim, root: RunRoot) -> Row:
             return Row(item, NOT_RUN, note=f"no run files in {' or '.join(need.folders)}")
         lists.append(runs)
         if shortened:
-            smoke += [n for n in need.smoke if root.folder(n)]
+            smoke += [n for n in need.smoke if root.folder(n)] or sorted({root.relative(r).split("/")[0] for r in runs})
     try:
         outcome = item.evaluate(*lists)
     except NotRun as e:

@@ -345,3 +345,17 @@ def test_header_folder_names_are_read_and_copies_count_once(tmp_path):
     (folder(tmp_path, "fig8_transformer") / "adam.h5").write_bytes((short / "adam.h5").read_bytes())
     rise = row(tmp_path, "fig8.ggn_earlier_validation_rise")
     assert rise.verdict == "holds" and rise.files == ("fig8/ggn.h5", "fig8_transformer/adam.h5")
+
+
+def test_smoke_job_runs_in_a_full_folder_are_shortened_runs(tmp_path):
+    """scripts/reproduce --quick writes the smoke jobs' runs into the full jobs' folders: the
+    run's own config_file marks them."""
+    import h5py
+    full = folder(tmp_path, "fig8_transformer")
+    for name in ("adam", "ggn"):
+        make_transformer_file(full / f"{name}.h5", name)
+    assert not row(tmp_path, "fig8.ggn_earlier_validation_rise").note.startswith("shortened run")
+    with h5py.File(full / "ggn.h5", "r+") as f:
+        f.attrs["config_file"] = "jobs/smoke_fig8_transformer.toml"
+    rise = row(tmp_path, "fig8.ggn_earlier_validation_rise")
+    assert rise.verdict == "undecided" and rise.note.startswith("shortened run (fig8_transformer)")

@@ -126,6 +126,15 @@ double KernelDiagnostic::linearization_gap(const Evaluation& state) {
   return moved > 0.0 ? std::sqrt(gap / moved) : kNaN;
 }
 
+void KernelDiagnostic::record_nothing(std::size_t modes, Record& record) const {
+  const std::vector<double> none(modes, kNaN);
+  for (const char* name : {"ntk/eigenvalues", "ntk/projection", "ntk/rate_measured", "ntk/rate_predicted"})
+    record.rows.emplace_back(name, none);
+  record.rows.emplace_back("ntk/band_energy", std::vector<double>(kKernelBands, kNaN));
+  for (const char* name : {"lazy/dist_from_init", "lazy/kernel_drift", "lazy/kernel_alignment", "lazy/linearization_gap"})
+    record.scalars.emplace_back(name, kNaN);
+}
+
 void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
   if (!due(state.step)) return;
   // θ changed under the probe problem (the optimizer set it through the batch problem): tell it, so
@@ -133,21 +142,24 @@ void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
   theta_now_ = state.theta;
   problem_.set_params(theta_now_);
   measure_kernel(e_);
+  const auto finite = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+  };
+  if (!finite(k_.storage()) || !finite(e_)) {  // a diverging run's last record: LAPACK must not see NaN
+    record_nothing(e_.size(), record);
+    return;
+  }
   if (!have_reference_) measure_reference(state);
   KernelEigen eigen = kernel_eigen(k_);
   project(eigen.u, e_, projection_);
   record.rows.emplace_back("ntk/eigenvalues", eigen.lambda);
   record.rows.emplace_back("ntk/projection", projection_);
   record.rows.emplace_back("ntk/band_energy", band_energy(eigen.lambda, projection_));
-  const std::size_t m = eigen.lambda.size();
-  if (previous_step_ >= 0) {
-    project(previous_.u, e_, carried_);  // now, in the earlier recording's eigenbasis
-    record.rows.emplace_back("ntk/rate_measured", measured_rates(previous_projection_, carried_, state.step - previous_step_));
-    record.rows.emplace_back("ntk/rate_predicted", predicted_rates(state.step, record));
-  } else {
-    record.rows.emplace_back("ntk/rate_measured", std::vector<double>(m, kNaN));
-    record.rows.emplace_back("ntk/rate_predicted", std::vector<double>(m, kNaN));
-  }
+  const std::vector<double> none(eigen.lambda.size(), kNaN);
+  if (previous_step_ >= 0) project(previous_.u, e_, carried_);  // now, in the earlier recording's eigenbasis
+  record.rows.emplace_back("ntk/rate_measured", previous_step_ < 0 ? none
+                                                : measured_rates(previous_projection_, carried_, state.step - previous_step_));
+  record.rows.emplace_back("ntk/rate_predicted", previous_step_ < 0 ? none : predicted_rates(state.step, record));
   record.scalars.emplace_back("lazy/dist_from_init", relative_distance(state.theta, state.theta0));
   record.scalars.emplace_back("lazy/kernel_drift", relative_distance(k_.storage(), k0_.storage()));
   record.scalars.emplace_back("lazy/kernel_alignment", kernel_target_alignment(k_, targets_));

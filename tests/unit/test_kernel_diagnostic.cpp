@@ -34,13 +34,6 @@ Matrix kernel_with_spectrum(std::size_t m, double lambda_min, double lambda_max,
   return k;
 }
 
-optim::OptimizerOptions optimizer(optim::Method method, double lr) {
-  optim::OptimizerOptions o;
-  o.method = method;
-  o.lr = lr;
-  return o;
-}
-
 // The problem of test::LinearProblem with the mean loss L = (1/N)·½‖e‖²: SGD's gradient is (1/N)·Jᵀe.
 class MeanLinearProblem final : public problem::LeastSquaresProblem {
  public:
@@ -125,10 +118,10 @@ TEST_CASE("the lemmas' per-step factors, computed by hand", "[optim][ntk]") {
   optim::ModeRateScales s;
   s.lr = 0.01;
   s.loss_scale = 1.0 / 100.0;  // mean over n = 100
-  CHECK(optim::linearized_mode_factor(optimizer(optim::Method::sgd, 0.01), 50.0, s) == Approx(0.995).epsilon(1e-15));
+  CHECK(optim::linearized_mode_factor(test::optimizer_options(optim::Method::sgd, 0.01), 50.0, s) == Approx(0.995).epsilon(1e-15));
   s.mu_sum = 0.1;
-  CHECK(optim::linearized_mode_factor(optimizer(optim::Method::lm, 0.01), 0.3, s) == Approx(0.9925).epsilon(1e-15));
-  auto gn = optimizer(optim::Method::gn, 0.01);
+  CHECK(optim::linearized_mode_factor(test::optimizer_options(optim::Method::lm, 0.01), 0.3, s) == Approx(0.9925).epsilon(1e-15));
+  auto gn = test::optimizer_options(optim::Method::gn, 0.01);
   gn.gn_cutoff = 0.25;
   s.lambda_max = 8.0;  // relative cut-off at 2 (exact in binary)
   CHECK(optim::linearized_mode_factor(gn, 2.5, s) == Approx(0.99).epsilon(1e-15));
@@ -138,10 +131,10 @@ TEST_CASE("the lemmas' per-step factors, computed by hand", "[optim][ntk]") {
   gn.gn_cutoff = 1e-3;
   CHECK(optim::linearized_mode_factor(gn, 2e-3, s) == Approx(0.99).epsilon(1e-15));
   CHECK(optim::linearized_mode_factor(gn, 5e-4, s) == 1.0);
-  auto decayed = optimizer(optim::Method::sgd, 0.01);
+  auto decayed = test::optimizer_options(optim::Method::sgd, 0.01);
   decayed.weight_decay = 0.1;
-  for (const auto& o : {optimizer(optim::Method::adam, 0.01), optimizer(optim::Method::adamw, 0.01),
-                        optimizer(optim::Method::ggn, 0.01), decayed})
+  for (const auto& o : {test::optimizer_options(optim::Method::adam, 0.01), test::optimizer_options(optim::Method::adamw, 0.01),
+                        test::optimizer_options(optim::Method::ggn, 0.01), decayed})
     CHECK(std::isnan(optim::linearized_mode_factor(o, 1.0, s)));
 }
 
@@ -151,17 +144,17 @@ TEST_CASE("one step of SGD, LM and GN on a linear model multiplies each mode by 
   const test::SpectralJacobian s = test::make_spectral_jacobian(n, p, 1e-4, 3.0, rng);
   const std::vector<double> e0 = test::random_vector(n, rng), theta0 = test::random_vector(p, rng);
   const double lambda_max = *std::max_element(s.lambda.begin(), s.lambda.end());
-  auto lm_mean = optimizer(optim::Method::lm, 0.7);
+  auto lm_mean = test::optimizer_options(optim::Method::lm, 0.7);
   lm_mean.mu = 0.05;
   lm_mean.mu_scale = optim::MuScale::mean;  // μ_sum = n·μ: the scale /history/mu reports
-  auto gn = optimizer(optim::Method::gn, 0.3);
+  auto gn = test::optimizer_options(optim::Method::gn, 0.3);
   gn.gn_cutoff = 1e-5;
   struct Case {
     const char* name;
     optim::OptimizerOptions options;
     bool mean_loss;
-  } cases[] = {{"sgd, sum", optimizer(optim::Method::sgd, 0.1), false},
-               {"sgd, mean", optimizer(optim::Method::sgd, 2.0), true},
+  } cases[] = {{"sgd, sum", test::optimizer_options(optim::Method::sgd, 0.1), false},
+               {"sgd, mean", test::optimizer_options(optim::Method::sgd, 2.0), true},
                {"lm, mean mu", lm_mean, false},
                {"gn, relative cutoff", gn, false}};
   for (const Case& c : cases) {
@@ -214,7 +207,7 @@ TEST_CASE("the kernel diagnostic on a small network: K = J J^T, energies, drift 
   diag::KernelDiagnosticOptions options;
   options.every = 5;
   options.last_step = 5;
-  options.phases = {{5, optimizer(optim::Method::sgd, 0.02)}};
+  options.phases = {{5, test::optimizer_options(optim::Method::sgd, 0.02)}};
   diag::KernelDiagnostic kernel(residual, data, parallel::Comm::self(), options);
   problem::ResidualProblem train(residual, parallel::Comm::self(), options.reduction);
   train.set_all(data);

@@ -67,6 +67,8 @@ class KernelDiagnostic final : public Diagnostic {
   std::vector<double> predicted_rates(long step, const Record& record);
   // ‖e₀ + J₀(θ − θ₀) − e‖ / ‖e − e₀‖ (J₀ v by a jvp at θ₀); NaN at θ = θ₀.
   double linearization_gap(const Evaluation& state);
+  // NaN in every row and value of a recording (non-finite θ: the record of a diverged run).
+  void record_nothing(std::size_t modes, Record& record) const;
   // The index of the phase that takes step `step` (1-based).
   std::size_t phase_of(long step) const;
 

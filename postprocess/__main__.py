@@ -6,13 +6,14 @@ Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST gr
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
 fig6 (polynomial teacher, GD vs LM over α, with its ray spectra), fig7 (MNIST optimizer
 switching), fig8 (modular addition with a transformer, Adam vs GGN-CG), fig9 (2-D residual
-shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), fig12 (the transformer: GGN, then
+shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), ntk and lazy (the kernel diagnostic of
+runs with run.ntk_every > 0: spectrum and per-band rates; drift and distance over α), fig12 (the transformer: GGN, then
 Adam, vs Adam alone; from one or more folders, e.g. the phase run's and Fig. 8's), fig13 (Figs. 1
 and 7 over seeds); seed-bands draws any history quantity over seeds, and
 `collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5), and `claims
 RUN_ROOT` checks every quantified claim of the paper (docs/claims.md) against the job folders in
 RUN_ROOT, printing one row per claim (and writing it to REPORT.md with -o). fig1, fig4,
-fig5, fig6, fig7, fig8, fig9, fig11, fig12 and fig13 print the PNG path and then a Markdown table of
+fig5, fig6, fig7, fig8, fig9, fig11, fig12, fig13 and lazy print the PNG path and then a Markdown table of
 the runs' final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
 foreign file, an unwritable output) is reported as ONE line on stderr with exit code 2, so
 scripts and job logs stay readable.
@@ -21,7 +22,8 @@ import argparse
 import sys
 
 from . import (claims, collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
-               fig8_transformer, fig9_spectral2d, fig11_ce, fig12_continuation, fig13_seeds, seed_bands)
+               fig8_transformer, fig9_spectral2d, fig11_ce, fig12_continuation, fig13_seeds, laziness, ntk_spectrum,
+               seed_bands)
 from .panels import Table
 from .runs import RunFileError
 
@@ -87,6 +89,13 @@ FIGURES = {
     "fig13": (fig13_seeds.draw, "Fig. 13: Figs. 1 (top row) and 7 over seeds: median and min-max band per "
               "optimizer setting at α; prints final test accuracy and grokking delay over seeds",
               (alpha_option(fig1_mnist.ALPHA),)),
+    "ntk": (ntk_spectrum.draw, "the kernel K = J Jᵀ on the probe set (runs with run.ntk_every > 0), one row per "
+            "run: its largest eigenvalues over the steps, the measured per-step decay per eigen-band against "
+            "the lemma's prediction for the optimizer that ran, and the residual energy per band; RUN_DIR may "
+            "also be one run file"),
+    "lazy": (laziness.draw, "laziness on the probe set (runs with run.ntk_every > 0): kernel drift, distance from "
+             "init, linearisation gap and kernel-target alignment vs step, one curve per α and optimizer; "
+             "prints the final values"),
     "collect": (collect.write_tables, "table of a sweep's runs, one row per run file: OUT.csv plus OUT.h5 "
                 "(one dataset per column under /runs/)"),
     "claims": (claims.report, "the paper's quantified claims (docs/claims.md) against RUN_ROOT's job folders "

@@ -69,6 +69,46 @@ class Subspace:
     test: np.ndarray  # (S, M): v = (1, …, 1)
 
 
+# run.ntk_every > 0 (docs/diagnostics.md): the probe kernel's spectrum and the laziness metrics.
+KERNEL_DATASETS = ("ntk/step", "ntk/bands", "ntk/eigenvalues", "ntk/projection", "ntk/band_energy",
+                   "ntk/rate_measured", "ntk/rate_predicted")
+LAZY_NAMES = ("dist_from_init", "kernel_drift", "kernel_alignment", "linearization_gap")
+
+
+@dataclasses.dataclass
+class Kernel:
+    """/ntk: K = J Jᵀ on the probe set at its recordings (docs/diagnostics.md). Row s of the rates
+    covers the steps step[s−1] … step[s] in the eigenbasis of row s−1 (row 0 is NaN)."""
+
+    step: np.ndarray  # (S,) int64
+    bands: np.ndarray  # (B,) int64: band b holds 10^-(b+1) < λ/λ_max ≤ 10^-b, the last one everything below
+    eigenvalues: np.ndarray  # (S, M) descending
+    projection: np.ndarray  # (S, M) ê = Uᵀe
+    band_energy: np.ndarray  # (S, B) Σ ê_i² per band
+    rate_measured: np.ndarray  # (S, M) per-step contraction, geometric mean over the interval
+    rate_predicted: np.ndarray  # (S, M) the lemma's |factor| for the optimizer that ran (NaN: none)
+
+
+def _read_kernel(path: pathlib.Path, f: h5py.File) -> Kernel | None:
+    """/ntk, every dataset present and of matching widths; None when the run did not record it."""
+    if "ntk" not in f:
+        return None
+    step, bands, *rows = (_dataset(path, f, name) for name in KERNEL_DATASETS)
+    modes = rows[0].shape[1] if rows[0].ndim == 2 else -1
+    for name, values in zip(KERNEL_DATASETS[2:], rows):
+        width = bands.size if name == "ntk/band_energy" else modes
+        if values.ndim != 2 or values.shape != (step.size, width):
+            raise _error(path, f"/{name} has shape {values.shape}, expected ({step.size}, {width})")
+    return Kernel(step, bands, *rows)
+
+
+def _read_lazy(path: pathlib.Path, f: h5py.File) -> dict | None:
+    """/lazy as {"step": …, name: (S,) array}; None when the run did not record it."""
+    if "lazy" not in f:
+        return None
+    return {name: _dataset(path, f, "lazy/" + name) for name in ("step",) + LAZY_NAMES}
+
+
 @dataclasses.dataclass
 class Run:
     """One run file, read into memory when loaded (the files are small), except the 2-D spectra,
@@ -93,6 +133,16 @@ class Run:
     def subspace(self) -> Subspace | None:
         """The ray spectra, read on first use; None when the file has no /subspace group."""
         return _with_file(self.path, _read_subspace)
+
+    @functools.cached_property
+    def kernel(self) -> Kernel | None:
+        """/ntk, read on first use; None when the run did not record it (run.ntk_every = 0)."""
+        return _with_file(self.path, _read_kernel)
+
+    @functools.cached_property
+    def lazy(self) -> dict | None:
+        """/lazy (step and the laziness metrics), read on first use; None when not recorded."""
+        return _with_file(self.path, _read_lazy)
 
     @functools.cached_property
     def full_spectrum_2d(self) -> FullSpectrum2D | None:

@@ -1,5 +1,6 @@
 #include "plan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -55,6 +56,34 @@ double recorded_steps(const io::RunConfig& c) {
   const double phase_ends = static_cast<double>(c.phases.size());
   if (c.run.record_log) return 1.0 + static_cast<double>(run::log_record_steps(c.run.steps).size()) + phase_ends;
   return std::ceil(static_cast<double>(c.run.steps) / static_cast<double>(c.run.record_every)) + 1.0 + phase_ends;
+}
+
+// Flops of assembling K (N × N rows) for a batch of n samples: from the layer factors (widths =
+// Σ d_{l+1}, inputs = Σ d_l) or from explicit Jacobian rows (p per row); the lower triangle.
+double gram_flops(bool structured, double N, double n, double widths, double inputs, double p) {
+  return structured ? N * (N + 1) * widths + n * (n + 1) * inputs : N * (N + 1) * p;
+}
+
+// Eigen-decomposition with vectors (dsyevd) of an N × N matrix.
+double eigen_seconds(double N) { return 10.0 * N * N * N / 3.0 / kEigenRate; }
+
+// The kernel diagnostic (run.ntk_every > 0, diag/kernel_diagnostic.hpp): at each recording K on
+// the probe (M = probe·C rows, assembled like the LM Gram matrix, shared by the ranks), its
+// eigen-decomposition on every rank, a jvp at θ₀ and a few M² products; in memory K, K₀, the
+// current and previous eigenvectors, the eigensolver's copy and workspace (~8 M²) plus the probe's
+// gathered Jacobian rows when K is not structured.
+void add_kernel_diagnostic(const io::RunConfig& c, double widths, double inputs, Plan& plan) {
+  if (c.run.ntk_every <= 0) return;
+  const double probe = static_cast<double>(std::min(c.run.ntk_probe, plan.train_samples));
+  const double M = probe * static_cast<double>(plan.outputs), p = static_cast<double>(plan.params);
+  const double P = static_cast<double>(plan.ranks);
+  plan.kernel_rows = static_cast<std::size_t>(M);
+  plan.kernel_records = std::min(std::floor(static_cast<double>(c.run.steps) / static_cast<double>(c.run.ntk_every)) + 2.0,
+                                 recorded_steps(c));
+  plan.seconds_per_kernel_record = gram_flops(plan.structured, M, probe, widths, inputs, p) / kGemmRate / P +
+                                   eigen_seconds(M) + 6.0 * p * probe / kVectorRate + 8.0 * M * M / kVectorRate;
+  plan.bytes_per_rank += kDouble * (8.0 * M * M + (plan.structured ? 0.0 : p * M));
+  plan.seconds_total += plan.kernel_records * plan.seconds_per_kernel_record;
 }
 
 // Matrix-free models (the transformer): no Gram system; GGN solves by CG with one GGN product
@@ -140,20 +169,20 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
       for (std::size_t l = 0; l + 1 < layers.size(); ++l)
         factors += static_cast<double>(layers[l]) * n + static_cast<double>(layers[l + 1]) * N;
       bytes += kDouble * (n * n + 3.0 * factors);  // sample Gram, gathered + local + packed factors
-      flops_gram = N * (N + 1) * widths + n * (n + 1) * inputs;
     } else {
       bytes += kDouble * p * N * (ranks > 1 ? 1.0 + 1.0 / P : 1.0);  // gathered Jᵀ (+ own rows)
-      flops_gram = N * (N + 1) * p;
     }
+    flops_gram = gram_flops(plan.structured, N, n, widths, inputs, p);
     const double n3 = N * N * N;
     seconds_solve = first.method == optim::Method::lm ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0)
-                                                            : 10.0 * n3 / 3.0 / kEigenRate;
+                                                            : eigen_seconds(N);
   }
   plan.bytes_per_rank = bytes;
   const double forward_backward = 6.0 * p * n / P / kVectorRate;
   plan.seconds_per_step = forward_backward + flops_gram / kGemmRate / P + seconds_solve;
   plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
                        recorded_steps(c) * 2.0 * p * samples / P / kVectorRate;
+  add_kernel_diagnostic(c, widths, inputs, plan);
   return plan;
 }
 
@@ -173,6 +202,10 @@ std::ostream& operator<<(std::ostream& os, const Plan& plan) {
     os << "first-order method: no Gram system\n";
   os << "ranks " << plan.ranks << ": memory per rank ≈ " << gib(plan.bytes_per_rank) << " (all ranks "
      << gib(plan.bytes_per_rank * plan.ranks) << ")\n";
+  if (plan.kernel_records > 0)
+    os << "kernel diagnostic: K on the probe, " << plan.kernel_rows << " × " << plan.kernel_rows << ", about "
+       << plan.kernel_records << " recordings of ≈ " << duration(plan.seconds_per_kernel_record) << " each ("
+       << duration(plan.kernel_records * plan.seconds_per_kernel_record) << " of the run's time below)\n";
   os << "time ≈ " << duration(plan.seconds_per_step) << " per step, " << duration(plan.seconds_total)
      << " per run (rough: rates of docs/performance.md)\n";
   return os;

@@ -22,6 +22,9 @@ struct Plan {
   bool distributed_gram = false;   // K block-cyclic over the ranks (else whole on each)
   bool cg = false;                 // GGN solved matrix-free by CG (no Gram system)
   double seconds_per_product = 0.0;  // one GGN product (CG iteration), matrix-free models
+  std::size_t kernel_rows = 0;       // run.ntk_every > 0: the probe kernel's rows (probe samples · C)
+  double kernel_records = 0.0;       // its recordings in the run
+  double seconds_per_kernel_record = 0.0;
   double bytes_per_rank = 0.0;
   double seconds_per_step = 0.0;
   double seconds_total = 0.0;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "pgdx/diag/kernel_diagnostic.hpp"
 #include "pgdx/diag/stock_diagnostics.hpp"
 #include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/io/run_config.hpp"
@@ -29,6 +30,22 @@ namespace pgdx::app {
 namespace {
 
 volatile std::sig_atomic_t g_stop_requested = 0;
+
+// run.ntk_every/ntk_probe and what the kernel diagnostic's predictions need to know of the run.
+diag::KernelDiagnosticOptions kernel_options(const io::RunConfig& config, std::size_t train_size) {
+  diag::KernelDiagnosticOptions o;
+  o.every = config.run.ntk_every;
+  o.probe_samples = config.run.ntk_probe;
+  o.seed = config.run.seed;
+  o.last_step = config.run.steps;
+  o.reduction = config.reduction;
+  o.full_batch = config.run.batch_size == 0 || config.run.batch_size >= train_size;
+  o.squared_loss = config.loss_kind == loss::LossKind::squared;
+  o.problem = config.problem;
+  long end = 0;
+  for (const run::Phase& phase : config.phases) o.phases.push_back({end += phase.steps, phase.optimizer});
+  return o;
+}
 
 extern "C" void request_stop(int) { g_stop_requested = 1; }
 
@@ -246,6 +263,9 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
   run::Trainer trainer(io::trainer_options(config), *residual, *task, comm);
   for (auto& diagnostic : diag::make_diagnostics(*task, model, {config.run.full_spectrum_every, config.run.steps}))
     trainer.add_diagnostic(std::move(diagnostic));
+  if (config.run.ntk_every > 0)
+    trainer.add_diagnostic(std::make_unique<diag::KernelDiagnostic>(*residual, task->train(), comm,
+                                                                    kernel_options(config, task->train().size())));
 
   if (comm.is_root()) {
     std::printf("pgdx: run %s  (%d rank%s)\n  task %s, %zu training samples\n  model ", config.run.name.c_str(),

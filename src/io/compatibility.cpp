@@ -1,5 +1,6 @@
 #include "pgdx/io/compatibility.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "pgdx/model/model_registry.hpp"
@@ -8,6 +9,10 @@
 
 namespace pgdx::io {
 namespace {
+
+// The largest probe kernel (N_probe · C rows): its eigen-decomposition, on every rank, costs
+// ~9·M³ flops (~20 s at M = 4 096 on the reference machine's 8 GFLOP/s dsyevd).
+constexpr std::size_t kMaxKernelRows = 4096;
 
 std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
@@ -69,6 +74,16 @@ void check_compatibility(const RunConfig& c) {
   const std::size_t train_size = task.training_size(c.task);
   if (c.run.batch_size > train_size)
     fail("run.batch_size", "is larger than the training set (" + std::to_string(train_size) + ")");
+  if (c.run.ntk_every > 0) {
+    if (!model.explicit_jacobian && !(model.structured_gram && output_residual))
+      fail_with(c, model.why_no_explicit_jacobian, "run.ntk_every forms the kernel J Jᵀ on the probe set");
+    // The probe's K is held whole on every rank and decomposed there (diag/kernel_diagnostic.hpp).
+    const std::size_t rows = std::min(c.run.ntk_probe, train_size) * outputs;
+    if (rows > kMaxKernelRows)
+      fail("run.ntk_probe", "gives a kernel of " + std::to_string(rows) + " rows (samples x " + plural(outputs, "output") +
+                                "), more than the " + std::to_string(kMaxKernelRows) +
+                                " a whole eigen-decomposition per recording affords: use fewer samples");
+  }
 }
 
 }  // namespace pgdx::io

@@ -381,6 +381,8 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.integer("run.progress_every", c.run.progress_every, 0);
   r.integer("run.checkpoint_every", c.run.checkpoint_every, 0);
   r.integer("run.full_spectrum_every", c.run.full_spectrum_every, 1);
+  r.integer("run.ntk_every", c.run.ntk_every, 0);
+  r.count("run.ntk_probe", c.run.ntk_probe, 1);
   r.real("run.grokking_test_accuracy", c.run.grokking_test_accuracy);
 
   read_task(r, c.task);

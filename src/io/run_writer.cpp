@@ -52,15 +52,22 @@ void RunWriter::record(const Record& record) {
   integers_["/history/step"].push_back(record.step);
   for (const auto& [name, value] : record.integers) integers_["/history/" + name].push_back(value);
   for (const auto& [name, value] : record.reals) reals_["/history/" + name].push_back(value);
+  // Several series of one group share its step column: one entry per group and record.
   std::set<std::string> groups_seen;
+  auto group_step = [&](const std::string& name) {
+    const std::string group = name.substr(0, name.rfind('/'));
+    if (groups_seen.insert(group).second) row_steps_["/" + group + "/step"].push_back(record.step);
+  };
   for (const auto& [name, row] : record.rows) {
     Series& s = rows_["/" + name];
     if (s.width == 0) s.width = row.size();
     if (row.size() != s.width) throw std::logic_error("RunWriter: row width of " + name + " changed");
     s.values.insert(s.values.end(), row.begin(), row.end());
-    const std::string group = name.substr(0, name.rfind('/'));
-    // Several series of one group share its step column.
-    if (groups_seen.insert(group).second) row_steps_["/" + group + "/step"].push_back(record.step);
+    group_step(name);
+  }
+  for (const auto& [name, value] : record.scalars) {
+    reals_["/" + name].push_back(value);
+    group_step(name);
   }
   ++buffered_;
   const auto now = std::chrono::steady_clock::now();

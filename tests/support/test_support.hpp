@@ -8,6 +8,7 @@
 #include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/linalg/blas.hpp"
 #include "pgdx/linalg/matrix.hpp"
+#include "pgdx/optim/optimizer_options.hpp"
 #include "pgdx/problem/least_squares_problem.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -154,6 +155,14 @@ inline std::vector<double> lower_triangle(const std::vector<double>& a, std::siz
   for (std::size_t j = 0; j < n; ++j)
     for (std::size_t i = j; i < n; ++i) out.push_back(a[i + j * n]);
   return out;
+}
+
+// Options of `method` with learning rate `lr`, everything else at its default.
+inline optim::OptimizerOptions optimizer_options(optim::Method method, double lr) {
+  optim::OptimizerOptions o;
+  o.method = method;
+  o.lr = lr;
+  return o;
 }
 
 // Modal error ê = Uᵀ e.

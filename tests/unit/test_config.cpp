@@ -84,6 +84,11 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"run.steps=1.5"}) == "job.toml: key 'run.steps': expected an integer, got a number 1.5");
   CHECK(error_of(kValid, {"run.steps=-3"}) == "job.toml: key 'run.steps': must be >= 0 (got -3)");
   CHECK(error_of(kValid, {"run.record_every=0"}) == "job.toml: key 'run.record_every': must be >= 1 (got 0)");
+  CHECK(error_of(kValid, {"run.ntk_every=-1"}) == "job.toml: key 'run.ntk_every': must be >= 0 (got -1)");
+  CHECK(error_of(kValid, {"run.ntk_probe=0"}) == "job.toml: key 'run.ntk_probe': must be >= 1 (got 0)");
+  CHECK(error_of(kValid, {"run.ntk_every=10", "run.ntk_probe=5000", "task.points=5000"}) ==
+        "job.toml: key 'run.ntk_probe': gives a kernel of 5000 rows (samples x 1 output), more than the 4096 a whole "
+        "eigen-decomposition per recording affords: use fewer samples");
   CHECK(error_of(kValid, {"optimizer.mu=0"}) == "job.toml: key 'optimizer.mu': must be a finite number > 0 (got 0)");
   CHECK(error_of(kValid, {"optimizer.name=newton"}) ==
         "job.toml: key 'optimizer.name': must be one of sgd|adam|adamw|lm|gn|ggn (got 'newton')");

@@ -52,13 +52,6 @@ std::vector<double> mode_ratios(const LinearSetup& setup, optim::Optimizer& opt,
   return ratio;
 }
 
-optim::OptimizerOptions options(optim::Method m, double lr) {
-  optim::OptimizerOptions o;
-  o.method = m;
-  o.lr = lr;
-  return o;
-}
-
 double lambda_max(const LinearSetup& s) { return *std::max_element(s.s.lambda.begin(), s.s.lambda.end()); }
 
 }  // namespace
@@ -66,7 +59,7 @@ double lambda_max(const LinearSetup& s) { return *std::max_element(s.s.lambda.be
 TEST_CASE("T.1.1 GD contracts mode i by (1 - eta lambda_i)^k (Lemma 3.1)", "[theory]") {
   const auto setup = make_setup();
   const double eta = 1.0 / lambda_max(setup);
-  optim::Sgd gd(options(optim::Method::sgd, eta));
+  optim::Sgd gd(test::optimizer_options(optim::Method::sgd, eta));
   const auto ratio = mode_ratios(setup, gd, 50);
   for (std::size_t i = 0; i < kN; ++i) {
     const double predicted = std::pow(1.0 - eta * setup.s.lambda[i], 50);
@@ -79,7 +72,7 @@ TEST_CASE("T.1.1 LM contracts mode i by (1 - eta lambda_i/(mu + lambda_i))^k (Le
   const auto setup = make_setup();
   for (double mu : {1e-3, 1e-1, 1.0})
     for (double eta : {0.1, 1.0}) {
-      auto o = options(optim::Method::lm, eta);
+      auto o = test::optimizer_options(optim::Method::lm, eta);
       o.mu = mu;
       optim::LevenbergMarquardt lm(o);
       const auto ratio = mode_ratios(setup, lm, 50);
@@ -95,7 +88,7 @@ TEST_CASE("T.1.1 LM contracts mode i by (1 - eta lambda_i/(mu + lambda_i))^k (Le
 TEST_CASE("T.1.1 GN moves modes above the cutoff by (1 - eta)^k and leaves the rest (Lemma 3.3)", "[theory]") {
   const auto setup = make_setup();
   for (double eta : {0.1, 1.0}) {
-    auto o = options(optim::Method::gn, eta);
+    auto o = test::optimizer_options(optim::Method::gn, eta);
     o.gn_cutoff = 1e-6;
     o.gn_cutoff_mode = optim::CutoffMode::absolute;
     optim::GaussNewton gn(o);
@@ -115,10 +108,10 @@ TEST_CASE("T.1.1 GN moves modes above the cutoff by (1 - eta)^k and leaves the r
 TEST_CASE("T.1.2 limits: LM(mu -> 0) = GN(eps = 0) and LM(mu -> inf, eta = mu eta_GD) = GD", "[theory]") {
   const auto setup = make_setup(1e-2, 1e1);  // full rank and λ_min = 1e-4 ≫ μ
   test::LinearProblem a(setup.s.j, setup.e0, setup.theta0), b(setup.s.j, setup.e0, setup.theta0);
-  auto lm_options = options(optim::Method::lm, 1.0);
+  auto lm_options = test::optimizer_options(optim::Method::lm, 1.0);
   lm_options.mu = 1e-12;
   optim::LevenbergMarquardt lm(lm_options);
-  auto gn_options = options(optim::Method::gn, 1.0);
+  auto gn_options = test::optimizer_options(optim::Method::gn, 1.0);
   gn_options.gn_cutoff = 0.0;
   optim::GaussNewton gn(gn_options);
   lm.step(a);
@@ -127,10 +120,10 @@ TEST_CASE("T.1.2 limits: LM(mu -> 0) = GN(eps = 0) and LM(mu -> inf, eta = mu et
 
   const double eta_gd = 1e-3;
   test::LinearProblem c(setup.s.j, setup.e0, setup.theta0), d(setup.s.j, setup.e0, setup.theta0);
-  auto far = options(optim::Method::lm, 1e8 * eta_gd);
+  auto far = test::optimizer_options(optim::Method::lm, 1e8 * eta_gd);
   far.mu = 1e8;
   optim::LevenbergMarquardt lm_far(far);
-  optim::Sgd gd(options(optim::Method::sgd, eta_gd));
+  optim::Sgd gd(test::optimizer_options(optim::Method::sgd, eta_gd));
   lm_far.step(c);
   gd.step(d);
   std::vector<double> step_lm(kP), step_gd(kP);
@@ -212,7 +205,7 @@ TEST_CASE("T.1.4 kappa_LM from the formula equals the observed rate ratio, and m
   const double l_min = *std::min_element(setup.s.lambda.begin(), setup.s.lambda.end());
   const double l_max = lambda_max(setup);
   for (double mu : {1e-3, 1e-1, l_min}) {
-    auto o = options(optim::Method::lm, 0.1);
+    auto o = test::optimizer_options(optim::Method::lm, 0.1);
     o.mu = mu;
     optim::LevenbergMarquardt lm(o);
     const int k = 20;
@@ -259,11 +252,11 @@ TEST_CASE("T.1.5 exploration: GD, LM and GN reach the same min-norm interpolant 
     return problem.params();
   };
   int gd_steps = 0, lm_steps = 0, gn_steps = 0;
-  optim::Sgd gd(options(optim::Method::sgd, 1.0));  // η = 1/λ_max, λ_max = 1
-  auto lm_o = options(optim::Method::lm, 0.1);
+  optim::Sgd gd(test::optimizer_options(optim::Method::sgd, 1.0));  // η = 1/λ_max, λ_max = 1
+  auto lm_o = test::optimizer_options(optim::Method::lm, 0.1);
   lm_o.mu = 1e-6;
   optim::LevenbergMarquardt lm(lm_o);
-  auto gn_o = options(optim::Method::gn, 0.1);
+  auto gn_o = test::optimizer_options(optim::Method::gn, 0.1);
   gn_o.gn_cutoff = 0.0;
   optim::GaussNewton gn(gn_o);
   const auto theta_gd = run(gd, 40000, gd_steps);

@@ -28,6 +28,8 @@ struct RunOptions {
   long checkpoint_every = 0;  // write /checkpoint every this many steps (0: only on SIGTERM/SIGINT)
   double grokking_test_accuracy = 0.8;  // classification: "generalised" = test accuracy ≥ this
   long full_spectrum_every = 100;  // 2-D grids: the whole spectrum every this many steps (shells: every record)
+  long ntk_every = 0;         // kernel diagnostic (/ntk, /lazy) every this many steps; 0: off (docs/diagnostics.md)
+  std::size_t ntk_probe = 100;  // its probe set: the training set if at most this many samples, else a seeded subset
   void validate() const;
 };
 

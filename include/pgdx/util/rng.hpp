@@ -10,7 +10,7 @@
 namespace pgdx {
 
 // Purposes get independent streams so, e.g., a different batch order never changes the init.
-enum class Stream : std::uint64_t { init = 1, data = 2, minibatch = 3, test = 4, teacher = 5 };
+enum class Stream : std::uint64_t { init = 1, data = 2, minibatch = 3, test = 4, teacher = 5, kernel_probe = 6 };
 
 class Rng {
  public:

@@ -102,7 +102,8 @@ def figure(runs: list[Run], shells: int = SHELLS, smooth=None):
     grids = sorted({"×".join(map(str, s.grid_shape)) for s in spectra.values()})
     task = runs[0].task
     smoothed = sorted(w for w in widths if w > 0)
-    note = f"; running geometric mean over {'/'.join(f'{w:g}' for w in smoothed)} steps, raw faint" if smoothed else ""
+    note = (f"\nrunning geometric mean over {'/'.join(f'{w:g}' for w in smoothed)} steps, raw curves faint"
+            if smoothed else "")  # a second line: two panels are too narrow for both
     fig.suptitle(f"Fig. 9: residual radial-shell errors $e_m$, m = 0…{shells - 1} "
                  f"({task} {', '.join(grids)}, {seed_text(runs)}){note}")
     return fig, table

@@ -259,7 +259,7 @@ def test_noisy_curves_are_drawn_smoothed_over_the_faint_raw_curve(tmp_path):
         assert (np.std(np.log(line.get_ydata()[inner] / trend[inner, m]))
                 < np.std(np.log(faint.get_ydata()[inner] / trend[inner, m])) / 3)
     assert drawn[-1].get_linestyle() == "--" and matplotlib.colors.to_hex(drawn[-1].get_color()) == "#000000"
-    assert "running geometric mean over 40 steps, raw faint" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text().endswith("\nrunning geometric mean over 40 steps, raw curves faint")
 
 
 def test_default_window_is_one_percent_of_the_run_and_zero_draws_raw_curves(tmp_path):

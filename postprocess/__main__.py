@@ -36,13 +36,26 @@ def positive_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    value = _finite(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _finite(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number >= 0")
+    return value
+
+
+def _finite(text: str) -> float:
+    """float(text), NaN for anything that is not a finite number (every comparison then fails)."""
     try:
         value = float(text)
     except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
+        return float("nan")
+    return value if abs(value) != float("inf") else float("nan")
 
 
 def alpha_option(default: float):
@@ -78,7 +91,10 @@ FIGURES = {
     "fig9": (fig9_spectral2d.draw, "Fig. 9: residual radial-shell errors e_m per optimizer (2-D regression, "
              "regression2d); prints the final shell errors",
              ((("--shells",), dict(dest="shells", type=positive_int, default=fig9_spectral2d.SHELLS, metavar="K",
-                                   help=f"number of shells m = 0…K-1 to draw (default {fig9_spectral2d.SHELLS})")),)),
+                                   help=f"number of shells m = 0…K-1 to draw (default {fig9_spectral2d.SHELLS})")),
+              (("--smooth",), dict(dest="smooth", type=non_negative_float, default=None, metavar="STEPS",
+                                   help="window of the running geometric mean drawn over the faint raw curves, "
+                                        "in steps (default 1 %% of each run; 0: raw curves only)")))),
     "fig11": (fig11_ce.draw, "Fig. 11: MNIST with softmax cross-entropy (loss.kind = cross_entropy): train/test "
               "accuracy and loss vs step per optimizer (SGD, Adam, GGN), weight norms below; prints final "
               "accuracies, losses and grokking steps per run"),

@@ -6,6 +6,10 @@ of E_{k,l} over the shell round(√(k̃² + l̃²)) = m with folded wave numbers
 l̃ = min(l, ny − l). The layout mirrors Fig. 3 on purpose (same panel order and titles, viridis
 low → high frequency, shared log-y, training loss dashed black), so the two read side by side:
 GN should drive all shells down at one rate, SGD should order them by frequency.
+
+Minibatch steps make every curve jump from step to step (shell 0 most), so each is drawn as its
+running geometric mean over a window of steps (default 1 % of the run) over the raw curve drawn
+faint; `--smooth 0` draws the raw curves only.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from .panels import (Table, discrete_colorbar, frequency_colours, last, panel_ti
 from .runs import Run, RunFileError, Spectrum2D, load_runs  # noqa: E402
 
 SHELLS = 10  # "the first ten frequencies": shells m = 0…9 (m = 0 is the mean)
+SMOOTH_FRACTION = 0.01  # default window: 1 % of a run's steps, 50 of 5 000 (12 epochs of 4 minibatches)
 
 
 def shell_count(grid_shape) -> int:
@@ -64,8 +69,16 @@ def final_row(run: Run, shells: int) -> dict:
     return row
 
 
-def figure(runs: list[Run], shells: int = SHELLS):
-    """Fig. 9 for the given runs: returns (figure, Table with one row per panel, in panel order)."""
+def smoothing_window(steps, smooth=None) -> float:
+    """The running-mean window in steps: `smooth`, or SMOOTH_FRACTION of the last step; 0 (raw
+    curves) below two steps, where there is nothing to average."""
+    width = SMOOTH_FRACTION * float(steps[-1]) if smooth is None else float(smooth)
+    return width if width >= 2 else 0.0
+
+
+def figure(runs: list[Run], shells: int = SHELLS, smooth=None):
+    """Fig. 9 for the given runs: returns (figure, Table with one row per panel, in panel order).
+    smooth: window of the running geometric mean in steps (None: 1 % of each run, 0: raw only)."""
     spectra = {id(run): spectrum(run) for run in runs}  # checks every file before drawing any
     runs = sorted(runs, key=sort_key)
     shells = max(1, min(shells, max(s.shells.size for s in spectra.values())))
@@ -74,10 +87,12 @@ def figure(runs: list[Run], shells: int = SHELLS):
     axes = list(axes[0])
     colours = frequency_colours(shells)
     titles = panel_titles(runs)
-    table = Table()
+    table, widths = Table(), set()
     for ax, run, text in zip(axes, runs, titles):
         spec = spectra[id(run)]
-        spectral_panel(ax, run, spec.step, spec.shell_error, spec.shells, colours, "m")
+        width = smoothing_window(spec.step, smooth)
+        widths.add(width)
+        spectral_panel(ax, run, spec.step, spec.shell_error, spec.shells, colours, "m", smooth=width)
         ax.set_title(text)
         table.append({"run": text, **final_row(run, shells)})
     axes[0].set_ylabel("radial-shell error $e_m$")
@@ -86,13 +101,16 @@ def figure(runs: list[Run], shells: int = SHELLS):
 
     grids = sorted({"×".join(map(str, s.grid_shape)) for s in spectra.values()})
     task = runs[0].task
+    smoothed = sorted(w for w in widths if w > 0)
+    note = (f"\nrunning geometric mean over {'/'.join(f'{w:g}' for w in smoothed)} steps, raw curves faint"
+            if smoothed else "")  # a second line: two panels are too narrow for both
     fig.suptitle(f"Fig. 9: residual radial-shell errors $e_m$, m = 0…{shells - 1} "
-                 f"({task} {', '.join(grids)}, {seed_text(runs)})")
+                 f"({task} {', '.join(grids)}, {seed_text(runs)}){note}")
     return fig, table
 
 
-def draw(run_dir, out_png, shells: int = SHELLS) -> Table:
+def draw(run_dir, out_png, shells: int = SHELLS, smooth=None) -> Table:
     """Load every finished run in `run_dir`, save Fig. 9 as `out_png`; returns the final values."""
-    fig, table = figure(load_runs(run_dir), shells)
+    fig, table = figure(load_runs(run_dir), shells, smooth)
     save(fig, out_png)
     return table

@@ -51,6 +51,25 @@ def log_slope(steps, values, first: float, last: float) -> float:
     return float(np.polyfit(steps[keep].astype(float), np.log(values[keep]), 1)[0])
 
 
+def running_geometric_mean(steps, values, width: float) -> np.ndarray:
+    """At every record s: exp of the mean of ln(value) over the records with |step − s| ≤ width/2,
+    the window narrowed near the first step so that it stays centred (the first value is kept).
+    Finite positive values only (NaN where a window has none): the trend of a curve with
+    multiplicative noise, such as minibatch steps give, drawn on a log scale."""
+    steps, values = curve(steps, values)
+    steps = steps.astype(float)
+    keep = np.isfinite(values) & (values > 0)
+    logs = np.log(np.where(keep, values, 1.0), where=keep, out=np.zeros(values.shape))
+    sums = np.concatenate([[0.0], np.cumsum(logs)])
+    counts = np.concatenate([[0], np.cumsum(keep)])
+    half = np.minimum(width / 2, steps - steps[0]) if steps.size else steps
+    lo = np.searchsorted(steps, steps - half, side="left")
+    hi = np.searchsorted(steps, steps + half, side="right")
+    count = counts[hi] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.exp((sums[hi] - sums[lo]) / np.maximum(count, 1)), np.nan)
+
+
 def value_at(steps, values, step: float) -> float:
     """The value of the last record at or before `step` (NaN if there is none)."""
     steps, values = curve(steps, values)

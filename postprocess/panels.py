@@ -12,12 +12,14 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from . import measures  # noqa: E402
 from .runs import Run  # noqa: E402
 
 ORDER = {"sgd": 0, "adam": 1, "adamw": 2, "lm": 3, "gn": 4, "ggn": 5}  # unknown optimizers go last
 NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "lm": "LM", "gn": "GN", "ggn": "GGN"}
 CMAP = plt.cm.viridis
 DPI = 150
+RAW_ALPHA = 0.25  # the raw curve under a smoothed one
 
 
 def sort_key(run: Run):
@@ -106,17 +108,25 @@ def discrete_colorbar(fig, axes, colours, label: str):
     return bar
 
 
-def spectral_panel(ax, run: Run, steps, errors, wave_numbers, colours, symbol: str) -> None:
+def spectral_panel(ax, run: Run, steps, errors, wave_numbers, colours, symbol: str, smooth: float = 0) -> None:
     """One curve per wave number / shell i < len(colours) (column where wave_numbers == i) and the
-    training loss as a black dashed line, on a log-y axis."""
+    training loss as a black dashed line, on a log-y axis. With smooth > 0 (steps) each curve is its
+    running geometric mean over that many steps (measures.running_geometric_mean) over the raw curve
+    drawn faint, unlabelled ('_raw …': legends leave it out)."""
+    def plot(x, y, label, **style):
+        if smooth > 0:
+            ax.plot(x, y, label=f"_raw {label}", **{**style, "ls": "-", "lw": 0.5, "alpha": RAW_ALPHA})
+            y = measures.running_geometric_mean(x, y, smooth)
+        ax.plot(x, y, label=label, **style)
+
     rows = min(len(steps), errors.shape[0])  # an unfinished file may be one row short somewhere
     for i, colour in enumerate(colours):
         columns = np.flatnonzero(wave_numbers == i)
         if columns.size:
-            ax.plot(steps[:rows], errors[:rows, columns[0]], color=colour, lw=1.2, label=f"{symbol}={i}")
+            plot(steps[:rows], errors[:rows, columns[0]], f"{symbol}={i}", color=colour, lw=1.2)
     loss_steps, loss = run.history["step"], run.history["train_loss"]
     rows = min(len(loss_steps), len(loss))
-    ax.plot(loss_steps[:rows], loss[:rows], "k--", lw=1.4, label="train loss")
+    plot(loss_steps[:rows], loss[:rows], "train loss", color="k", ls="--", lw=1.4)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.grid(True, which="major", alpha=0.3)

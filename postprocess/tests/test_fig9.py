@@ -6,7 +6,7 @@ import pytest
 
 from conftest import (PNG_MAGIC, assert_one_line_failure, cli, make_pinn_file, make_regression2d_file,
                       make_run_file, markdown_table, residual_2d, shells_by_loops)
-from postprocess import fig9_spectral2d
+from postprocess import fig9_spectral2d, measures, panels
 from postprocess.runs import RunFileError, load_run, load_runs
 
 TITLES = ["SGD", "Adam", "LM μ=0.5", "LM μ=0.1", "GN (ε=1e-06·λmax)"]
@@ -207,3 +207,71 @@ def test_draws_real_pgdx_runs(pgdx_fig9_runs, tmp_path):
             expected = np.abs(np.fft.fft2(residual)) / residual.size
             if np.all(np.isfinite(expected)):  # a diverged run may end in NaN
                 np.testing.assert_allclose(whole.error[-1], expected, rtol=1e-9, atol=1e-12 * expected.max())
+
+
+# ---- smoothed curves: a running geometric mean over the raw minibatch curve, drawn faint ------------
+
+def noisy_gn_file(path, steps=400, rate=0.01, noise=0.8, seed=3):
+    """A GN run whose shells and loss fall as exp(−rate·t) times log-normal minibatch noise; returns
+    (path, the noise-free shells)."""
+    make_regression2d_file(path, "gn", steps=steps, nx=16, ny=16, full_every=100)  # 12 shells
+    t = np.arange(steps + 1)[:, None]
+    with h5py.File(path, "r+") as f:
+        shells = f["spectral/fft_error_2d"].shape[1]
+        trend = np.linspace(0.3, 0.01, shells)[None, :] * np.exp(-rate * t)
+        jitter = np.exp(noise * np.random.default_rng(seed).standard_normal(trend.shape))
+        f["spectral/fft_error_2d"][...] = trend * jitter
+        f["history/train_loss"][...] = trend[:, 0] ** 2 * jitter[:, 0]
+    return path, trend
+
+
+def test_running_geometric_mean():
+    steps = np.arange(0, 101, 2)  # a record every other step
+    curve = 5.0 * 0.97 ** steps
+    smooth = measures.running_geometric_mean(steps, curve, 20)
+    np.testing.assert_allclose(smooth[:-5], curve[:-5], rtol=1e-12)  # centred: exact on an exponential
+    assert smooth[0] == pytest.approx(curve[0], rel=1e-15) and smooth[-1] > curve[-1]  # first kept; end one-sided
+    holes = np.where(steps == 40, 0.0, np.where(steps == 60, np.nan, curve))
+    smooth = measures.running_geometric_mean(steps, holes, 4)  # windows 38–42 and 58–62: neighbours only
+    assert smooth[steps == 40][0] == pytest.approx(curve[steps == 40][0], rel=1e-12)
+    assert smooth[steps == 60][0] == pytest.approx(curve[steps == 60][0], rel=1e-12)
+    assert np.isnan(measures.running_geometric_mean([0, 10], [0.0, 0.0], 4)).all()
+    assert measures.running_geometric_mean([], [], 4).size == 0
+
+
+def test_noisy_curves_are_drawn_smoothed_over_the_faint_raw_curve(tmp_path):
+    path, trend = noisy_gn_file(tmp_path / "gn.h5")
+    run = load_run(path)
+    fig, _ = fig9_spectral2d.figure([run], smooth=40)
+    lines = fig.axes[0].get_lines()
+    raw = [line for line in lines if line.get_label().startswith("_raw")]
+    drawn = [line for line in lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in drawn] == [f"m={m}" for m in range(10)] + ["train loss"]
+    assert [line.get_label() for line in raw] == [f"_raw m={m}" for m in range(10)] + ["_raw train loss"]
+    for faint, line, m in zip(raw, drawn, range(10)):
+        assert np.array_equal(faint.get_color(), line.get_color()) and faint.get_alpha() == panels.RAW_ALPHA
+        assert faint.get_linewidth() < line.get_linewidth() and line.get_alpha() in (None, 1.0)
+        np.testing.assert_array_equal(faint.get_ydata(), run.spectrum_2d.shell_error[:, m])
+        np.testing.assert_allclose(line.get_ydata(), measures.running_geometric_mean(
+            run.spectrum_2d.step, run.spectrum_2d.shell_error[:, m], 40), rtol=1e-12)
+        # The smoothed curve follows the trend several times closer than the raw one does.
+        inner = slice(20, -20)
+        assert (np.std(np.log(line.get_ydata()[inner] / trend[inner, m]))
+                < np.std(np.log(faint.get_ydata()[inner] / trend[inner, m])) / 3)
+    assert drawn[-1].get_linestyle() == "--" and matplotlib.colors.to_hex(drawn[-1].get_color()) == "#000000"
+    assert fig._suptitle.get_text().endswith("\nrunning geometric mean over 40 steps, raw curves faint")
+
+
+def test_default_window_is_one_percent_of_the_run_and_zero_draws_raw_curves(tmp_path):
+    path, _ = noisy_gn_file(tmp_path / "gn.h5", steps=800)
+    assert fig9_spectral2d.smoothing_window(np.arange(5001)) == 50
+    assert fig9_spectral2d.smoothing_window(np.arange(13)) == 0  # nothing to average: raw curves
+    fig, _ = fig9_spectral2d.figure(load_runs(tmp_path))
+    assert len(fig.axes[0].get_lines()) == 2 * 11 and "over 8 steps" in fig._suptitle.get_text()
+    fig, _ = fig9_spectral2d.figure(load_runs(tmp_path), smooth=0)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 11 and not any(line.get_label().startswith("_") for line in lines)
+    assert "running" not in fig._suptitle.get_text()
+    assert cli("fig9", tmp_path, "-o", tmp_path / "x.png", "--smooth", "25").returncode == 0
+    result = cli("fig9", tmp_path, "-o", tmp_path / "x.png", "--smooth", "-1")
+    assert result.returncode == 2 and "not a number >= 0" in result.stderr

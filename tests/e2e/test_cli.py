@@ -163,8 +163,12 @@ def read_history(path):
                 f["/spectral/fft_error"][:], f["/final/params"][:])
 
 
+# GN amplifies round-off by up to λmax/λ over the kept eigenvalues: with the job's cut-off 1e-8·λmax
+# 1 and 2 ranks separate by 1.6e-9 (loss) in 500 steps, so GN runs here with the 1e-6·λmax the
+# tolerance was set for (tests/mpi/test_rank_invariance.cpp does the same; docs/architecture.md).
 @pytest.mark.parametrize("variant", [["optimizer.name=sgd"], ["optimizer.name=lm", "optimizer.mu=0.5"],
-                                     ["optimizer.name=lm", "optimizer.mu=0.1"], ["optimizer.name=gn"]],
+                                     ["optimizer.name=lm", "optimizer.mu=0.1"],
+                                     ["optimizer.name=gn", "optimizer.gn_cutoff=1e-6"]],
                          ids=["sgd", "lm0.5", "lm0.1", "gn"])
 def test_demo_config_gives_the_same_history_on_1_and_2_ranks(tmp_path, variant):
     results = {}

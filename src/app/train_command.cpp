@@ -149,8 +149,7 @@ std::optional<ResumePoint> find_resume_point(const TrainArguments& args, const i
           stored_steps = io::parse_run_config(stored_config, source).run.steps;
           checkpoint_step = io::read_checkpoint(file, config.run.grokking_test_accuracy).step;
         }
-      } catch (const std::exception&) {
-        checkpoint_step = -1;
+      } catch (const std::exception&) {  // unreadable: checkpoint_step stays -1, the configs differ
       }
       // A new run.steps alone continues the run with the new budget (recorded in the file).
       const bool new_budget = !same_config && checkpoint_step >= 0;

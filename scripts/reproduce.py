@@ -107,26 +107,30 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def print_plan(figures, out, ranks, slots, quick) -> None:
+def print_plan(figures, out, ranks, slots, quick) -> dict:
+    """Prints the plan; returns each job's count of unfinished points (what run_local runs)."""
     print(f"reproduce: plan ({'quick' if quick else 'paper lengths'}, {ranks} rank(s) per run, "
           f"{slots} run(s) at a time, rough rates of docs/performance.md)")
     total = 0.0
+    unfinished = {}
     for figure, jobs in figures:
         points = todo = 0
         seconds = 0.0
         for job in jobs:
             p, s = planned_seconds(job, ranks)
-            points, seconds, todo = points + p, seconds + s, todo + unfinished_points(job, out)
+            unfinished[job] = unfinished_points(job, out)
+            points, seconds, todo = points + p, seconds + s, todo + unfinished[job]
         total += seconds * (todo / points if points else 0)
         print(f"  {figure:6s} {points:3d} points, {todo:3d} to run, ≈ {duration(seconds)} of runs")
     print(f"  predicted wall for what is left ≈ {duration(total / slots)} "
           f"(a cluster: scripts/reproduce --slurm)")
+    return unfinished
 
 
-def run_local(figures, out, ranks, slots) -> None:
+def run_local(figures, out, ranks, slots, unfinished) -> None:
     for figure, jobs in figures:
         for job in jobs:
-            if unfinished_points(job, out) == 0:
+            if unfinished[job] == 0:
                 continue
             cmd = [PGDX, "sweep", ROOT / "jobs" / job.config, *sets(job), "--local", "-j", slots, "--ranks", ranks,
                    "--out", out / job.folder, "--quiet"]
@@ -214,11 +218,11 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     if not args.draw_only:
-        print_plan(figures, out, args.ranks, args.jobs, args.quick)
+        unfinished = print_plan(figures, out, args.ranks, args.jobs, args.quick)
         if args.slurm:
             submit_slurm(figures, out, args.ranks, args.quick)
             return 0
-        run_local(figures, out, args.ranks, args.jobs)
+        run_local(figures, out, args.ranks, args.jobs, unfinished)
     pngs = draw(figures, out)
     report = write_claims(out)
     print(f"\nreproduce: finished in {duration(time.time() - start)}; in {out}:")

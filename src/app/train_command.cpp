@@ -42,8 +42,7 @@ diag::KernelDiagnosticOptions kernel_options(const io::RunConfig& config, std::s
   o.full_batch = config.run.batch_size == 0 || config.run.batch_size >= train_size;
   o.squared_loss = config.loss_kind == loss::LossKind::squared;
   o.problem = config.problem;
-  long end = 0;
-  for (const run::Phase& phase : config.phases) o.phases.push_back({end += phase.steps, phase.optimizer});
+  for (const run::Phase& phase : config.phases) o.phase_optimizers.push_back(phase.optimizer);
   return o;
 }
 
@@ -274,6 +273,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     for (const run::Phase& phase : config.phases) {
       std::cout << "  optimizer " << phase.optimizer;
       if (config.phases.size() > 1) std::cout << " for steps " << first << "-" << first + phase.steps - 1;
+      if (phase.until.any()) std::cout << " or until " << phase.until;
       std::cout << "\n";
       first += phase.steps;
     }

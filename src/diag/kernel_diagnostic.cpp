@@ -53,19 +53,12 @@ void KernelDiagnostic::axes(std::vector<Axis>& out) const {
   out.push_back({"/ntk/bands", bands});
 }
 
-bool KernelDiagnostic::due(long step) const {
-  if (step == 0 || step == options_.last_step) return true;
-  // The first record step at or past the next multiple of `every` (every one when records are
-  // every step; the log schedule records more sparsely late in a run). A resumed process has no
-  // earlier recording: it waits for an exact multiple.
-  if (previous_step_ < 0) return step % options_.every == 0;
-  return step >= (previous_step_ / options_.every + 1) * options_.every;
-}
-
-std::size_t KernelDiagnostic::phase_of(long step) const {
-  std::size_t phase = 0;
-  while (phase + 1 < options_.phases.size() && step > options_.phases[phase].end_step) ++phase;
-  return phase;
+bool KernelDiagnostic::due(const Evaluation& state) const {
+  if (state.step == 0 || state.step == options_.last_step) return true;
+  // The first record step at or past each multiple of `every`: every multiple when records are
+  // every step; the log schedule records more sparsely late in a run. Decided by the run's record
+  // steps alone, so a resumed run records where the uninterrupted one does.
+  return state.step / options_.every > state.previous_record_step / options_.every;
 }
 
 void KernelDiagnostic::measure_kernel(std::vector<double>& e) {
@@ -94,17 +87,16 @@ void KernelDiagnostic::measure_reference(const Evaluation& state) {
   have_reference_ = true;
 }
 
-std::vector<double> KernelDiagnostic::predicted_rates(long step, const Record& record) {
+std::vector<double> KernelDiagnostic::predicted_rates(const Evaluation& state, const Record& record) {
   std::vector<double> rates(previous_.lambda.size(), kNaN);
-  const std::size_t phase = phase_of(step);
-  if (!predicts_ || phase != phase_of(previous_step_ + 1)) return rates;  // a switch inside the interval
+  if (!predicts_ || previous_step_ + 1 < state.phase_first_step) return rates;  // a switch inside the interval
   optim::ModeRateScales scales;
   scales.lr = record.real("lr");
   scales.mu_sum = record.real("mu");
   scales.loss_scale = problem_.loss_scale();  // the probe is the full batch: the same c
   scales.lambda_max = previous_.lambda.empty() ? 0.0 : previous_.lambda.front();
   for (std::size_t i = 0; i < rates.size(); ++i)
-    rates[i] = std::abs(optim::linearized_mode_factor(options_.phases[phase].optimizer, previous_.lambda[i], scales));
+    rates[i] = std::abs(optim::linearized_mode_factor(options_.phase_optimizers.at(state.phase), previous_.lambda[i], scales));
   return rates;
 }
 
@@ -136,7 +128,7 @@ void KernelDiagnostic::record_nothing(std::size_t modes, Record& record) const {
 }
 
 void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
-  if (!due(state.step)) return;
+  if (!due(state)) return;
   // θ changed under the probe problem (the optimizer set it through the batch problem): tell it, so
   // it does not reuse the Jacobian factors it gathered at the previous recording.
   theta_now_ = state.theta;
@@ -159,7 +151,7 @@ void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
   if (previous_step_ >= 0) project(previous_.u, e_, carried_);  // now, in the earlier recording's eigenbasis
   record.rows.emplace_back("ntk/rate_measured", previous_step_ < 0 ? none
                                                 : measured_rates(previous_projection_, carried_, state.step - previous_step_));
-  record.rows.emplace_back("ntk/rate_predicted", previous_step_ < 0 ? none : predicted_rates(state.step, record));
+  record.rows.emplace_back("ntk/rate_predicted", previous_step_ < 0 ? none : predicted_rates(state, record));
   record.scalars.emplace_back("lazy/dist_from_init", relative_distance(state.theta, state.theta0));
   record.scalars.emplace_back("lazy/kernel_drift", relative_distance(k_.storage(), k0_.storage()));
   record.scalars.emplace_back("lazy/kernel_alignment", kernel_target_alignment(k_, targets_));

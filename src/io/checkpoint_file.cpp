@@ -51,6 +51,14 @@ void write_checkpoint(H5File& f, const run::Checkpoint& c) {
   for (const auto& [name, values] : c.optimizer) f.write(g + "/optimizer/" + name, values, {values.size()});
   if (c.optimizer.empty()) f.write(g + "/optimizer/none", std::vector<double>{}, {0});
   if (!c.grokking.empty()) f.write(g + "/grokking", c.grokking, {c.grokking.size()});
+  if (!c.phase_end.empty()) {
+    f.write(g + "/phase_end", std::vector<std::int64_t>(c.phase_end.begin(), c.phase_end.end()), {c.phase_end.size()});
+    const run::PhaseConditionState& p = c.phase_condition;
+    f.write(g + "/phase_condition",
+            std::vector<double>{static_cast<double>(p.drift_step), p.drift, static_cast<double>(p.previous_drift_step),
+                                p.previous_drift},
+            {4});
+  }
   // What the record rows up to this step are, so a resume can tell torn-but-intact rows from lost ones.
   for (const auto& [path, d] : f.row_digests())
     f.write(g + "/row_digests/" + digest_name(path),
@@ -135,6 +143,12 @@ run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) 
       for (std::size_t i = 0; i < steps.size() && i < train.size() && i < test.size(); ++i)
         if (steps[i] <= c.step) tracker.observe(steps[i], train[i], test[i]);
       c.grokking = tracker.state();
+    }
+    if (f.exists(g + "/phase_end")) {  // runs with phases, since conditional phase ends exist
+      for (std::int64_t v : f.read_integers(g + "/phase_end")) c.phase_end.push_back(static_cast<long>(v));
+      const auto p = f.read_reals(g + "/phase_condition");
+      if (p.size() != 4) throw std::runtime_error("phase_condition must hold 4 numbers");
+      c.phase_condition = {static_cast<long>(p[0]), static_cast<long>(p[2]), p[1], p[3]};
     }
     return c;
   } catch (const DataError&) {

@@ -1,5 +1,7 @@
 #include "pgdx/io/compatibility.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <string>
 
@@ -49,6 +51,10 @@ void check_compatibility(const RunConfig& c) {
       fail("loss.reduction", "cross_entropy takes sum or mean (a batch mean over samples)");
     if (c.residual_scale != 1.0) fail("loss.residual_scale", "must be 1 with cross_entropy");
   }
+  for (std::size_t i = 0; i < c.phases.size(); ++i)
+    if (std::isfinite(c.phases[i].until.train_accuracy_at_least) && !task.classification)
+      fail("phase[" + std::to_string(i) + "].until.train_accuracy_at_least",
+           "needs class targets: task " + task.name + " has none (use train_loss_below)");
   for (const run::Phase& phase : c.phases) {
     const optim::Method method = phase.optimizer.method;
     const bool least_squares = method == optim::Method::lm || method == optim::Method::gn;

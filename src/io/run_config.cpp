@@ -319,6 +319,23 @@ void read_problem(Reader& r, problem::ProblemOptions& o) {
   }
 }
 
+// [phase.until]: the tests that end a phase before its `steps` (run/phase_condition.hpp).
+void read_phase_condition(Reader& r, run::PhaseCondition& until) {
+  if (!r.has("until")) return;
+  r.real("until.train_loss_below", until.train_loss_below);
+  r.real("until.train_accuracy_at_least", until.train_accuracy_at_least);
+  r.real("until.kernel_drift_rate_below", until.kernel_drift_rate_below);
+  if (!until.any())
+    r.fail("until", "needs at least one of train_loss_below, train_accuracy_at_least, kernel_drift_rate_below");
+  for (const auto& [key, value] : {std::pair{"until.train_loss_below", until.train_loss_below},
+                                   std::pair{"until.kernel_drift_rate_below", until.kernel_drift_rate_below}})
+    if (r.has(key) && !(std::isfinite(value) && value > 0))
+      r.fail(key, "must be a finite number > 0 (got " + shortest(value) + ")");
+  if (r.has("until.train_accuracy_at_least") &&
+      !(until.train_accuracy_at_least > 0 && until.train_accuracy_at_least <= 1))
+    r.fail("until.train_accuracy_at_least", "must be in (0, 1] (got " + shortest(until.train_accuracy_at_least) + ")");
+}
+
 // One [[phase]] entry: `steps` and an [phase.optimizer] table whose keys override the run's
 // [optimizer] table. Read through a merged document so every optimizer key is checked exactly as
 // at top level; messages name the key as phase[i].optimizer.KEY.
@@ -331,7 +348,7 @@ run::Phase read_phase(const toml::table& root, const toml::table& entry, std::si
   for (const char* key : kProblemKeys) optimizer.erase(key);  // the run's, read once
   for (const auto& [key, node] : entry) {
     const std::string name(key.str());
-    if (name == "steps") continue;
+    if (name == "steps" || name == "until") continue;
     if (name != "optimizer" || !node.is_table())
       throw ConfigError(origin, where + "." + name, name == "optimizer" ? "must be a table" : "unknown key");
     for (const auto& [sub, value] : *node.as_table()) {
@@ -347,12 +364,18 @@ run::Phase read_phase(const toml::table& root, const toml::table& entry, std::si
   if (!steps || !steps->is_integer() || *steps->value<std::int64_t>() < 1)
     throw ConfigError(origin, where + ".steps", "is required: an integer >= 1");
   phase.steps = static_cast<long>(*steps->value<std::int64_t>());
+  if (const toml::node* until = entry.get("until")) {
+    if (!until->is_table()) throw ConfigError(origin, where + ".until", "must be a table");
+    merged.insert("until", *until->as_table());
+  }
   Reader r(merged, origin);
   try {
     read_optimizer(r, phase.optimizer);
+    read_phase_condition(r, phase.until);
     r.reject_unknown();
   } catch (const ConfigError& e) {
-    throw ConfigError(origin, e.key().rfind("optimizer", 0) == 0 ? where + "." + e.key() : e.key(), e.problem());
+    const bool own = e.key().rfind("optimizer", 0) == 0 || e.key().rfind("until", 0) == 0;
+    throw ConfigError(origin, own ? where + "." + e.key() : e.key(), e.problem());
   }
   return phase;
 }
@@ -433,6 +456,12 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
       c.phases.push_back(read_phase(root, *item.as_table(), c.phases.size(), origin));
     read_problem(r, c.problem);
     if (root.contains("optimizer")) r.find("optimizer");  // merged into every phase
+    if (c.phases.back().until.any())
+      r.fail("phase[" + std::to_string(c.phases.size() - 1) + "].until", "the last phase has no next phase to switch to");
+    for (std::size_t i = 0; i < c.phases.size(); ++i)
+      if (c.phases[i].until.needs_kernel() && c.run.ntk_every == 0)
+        r.fail("phase[" + std::to_string(i) + "].until.kernel_drift_rate_below",
+               "needs the kernel diagnostic: set run.ntk_every (docs/diagnostics.md)");
     long total = 0;
     for (const run::Phase& phase : c.phases) total += phase.steps;
     if (r.has("run.steps") && c.run.steps != total)
@@ -440,7 +469,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
                               " (leave it out with [[phase]] tables)");
     c.run.steps = total;
   } else {
-    run::Phase only{c.run.steps, {}};
+    run::Phase only{c.run.steps, {}, {}};
     read_optimizer(r, only.optimizer);
     read_problem(r, c.problem);
     c.phases.push_back(only);

@@ -81,7 +81,8 @@ void RunFile::write_header(const run::RunHeader& header) {
     std::vector<std::int64_t> ends;
     long end = 0;
     for (const run::Phase& phase : config.phases) ends.push_back(end += phase.steps);
-    f.write("/phases/end_step", ends, {ends.size()});
+    f.write("/phases/end_step", ends, {ends.size()});          // rewritten when an `until` test ends a phase
+    f.write("/phases/planned_end_step", ends, {ends.size()});  // the phases' `steps`, as configured
   }
   f.set_attribute("seed", static_cast<std::int64_t>(config.run.seed));
   f.set_attribute("num_params", static_cast<std::int64_t>(model.num_params()));
@@ -108,6 +109,16 @@ void RunFile::on_checkpoint(const run::Checkpoint& checkpoint) {
                             return state;
                           }());
     write_checkpoint(writer_->file(), checkpoint);
+  });
+}
+
+void RunFile::on_phase_end(const run::PhaseEnd& phase_end) {
+  guarded([&] {
+    H5File& f = writer_->file();
+    const std::vector<std::int64_t> ends(phase_end.end_steps.begin(), phase_end.end_steps.end());
+    f.remove("/phases/end_step");
+    f.write("/phases/end_step", ends, {ends.size()});
+    f.set_attribute("phase_" + std::to_string(phase_end.phase) + "_ended_by", phase_end.reason);
   });
 }
 

@@ -40,4 +40,10 @@ void ProgressPrinter::on_record(const Record& record) {
   last_printed_ = step;
 }
 
+void ProgressPrinter::on_phase_end(const PhaseEnd& phase_end) {
+  std::fprintf(out_, "  phase %zu ends after step %ld (of at most %ld): %s\n", phase_end.phase, phase_end.step,
+               phase_end.planned_step, phase_end.reason.c_str());
+  std::fflush(out_);
+}
+
 }  // namespace pgdx::run

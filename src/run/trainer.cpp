@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "pgdx/optim/make_optimizer.hpp"
 
@@ -151,9 +153,29 @@ Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_sec
     record.reals.emplace_back("model_decrease", info.model_decrease);
     record.integers.emplace_back("armijo_trials", info.armijo_trials);
   }
-  const diag::Evaluation state{step, model_.params(), theta0_, train_residual_};
+  const long phase_first_step = phase_ == 0 ? 1 : phase_end_[phase_ - 1] + 1;
+  const diag::Evaluation state{step,   model_.params(),  theta0_, train_residual_,
+                               phase_, phase_first_step, previous_record_step_};
   for (auto& diagnostic : diagnostics_) diagnostic->measure(state, record);
+  previous_record_step_ = step;
   return record;
+}
+
+void Trainer::end_phase_if_ready(const Record& record) {
+  condition_state_.observe(record);
+  if (phase_ + 1 >= phase_end_.size() || record.step >= phase_end_[phase_]) return;
+  const std::string reason = condition_met(options_.phases[phase_].until, record, condition_state_);
+  if (reason.empty()) return;
+  const long planned = phase_end_[phase_];
+  phase_end_[phase_] = record.step;  // the next phase starts with the next step and ends as planned
+  const PhaseEnd event{phase_, record.step, planned, reason, phase_end_};
+  for (Recorder* recorder : recorders_) recorder->on_phase_end(event);
+}
+
+long Trainer::record_step_before(long step) const {
+  for (long s = step - 1; s > 0; --s)
+    if (is_record_step(s)) return s;
+  return step > 0 ? 0 : -1;
 }
 
 void Trainer::emit(const Record& record, RunSummary& summary) {
@@ -186,11 +208,22 @@ Checkpoint Trainer::checkpoint(long step, double elapsed) const {
   c.epoch_order = epoch_order_;
   c.epoch_position = epoch_position_;
   if (task_.classification()) c.grokking = grokking_.state();
+  if (phase_end_.size() > 1) {
+    c.phase_end = phase_end_;
+    c.phase_condition = condition_state_;
+  }
   return c;
 }
 
 void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0) {
   model_.set_params(c.params);
+  if (!c.phase_end.empty()) {  // checkpoints of single-phase runs (and older ones) carry none
+    if (c.phase_end.size() != phase_end_.size())
+      throw std::invalid_argument("the checkpoint has " + std::to_string(c.phase_end.size()) + " phases, the run " +
+                                  std::to_string(phase_end_.size()));
+    phase_end_ = c.phase_end;
+    condition_state_ = c.phase_condition;
+  }
   // The state belongs to the phase that took step c.step; the next step may start a new phase.
   start_phase(phase_of(std::max(c.step, 1L)));
   optimizer_->set_state(c.optimizer);
@@ -200,6 +233,7 @@ void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0
   if (!c.grokking.empty()) grokking_.set_state(c.grokking);
   theta0_ = theta0;
   first_step_ = c.step + 1;
+  previous_record_step_ = record_step_before(first_step_);
   elapsed_before_ = c.elapsed_seconds;
 }
 
@@ -236,6 +270,7 @@ RunSummary Trainer::run() {
         summary.message = "non-finite loss or parameters at step " + std::to_string(step);
         break;
       }
+      end_phase_if_ready(record);
     }
     StepRequests requests;
     const StepEvent event{step, options_.steps, info, seconds};

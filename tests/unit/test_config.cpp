@@ -1,4 +1,5 @@
 // Config errors: each bad input gets one message naming the file and the key (exact text).
+#include <cmath>
 #include <catch2/catch.hpp>
 
 #include "pgdx/io/run_config.hpp"
@@ -258,4 +259,51 @@ weight_decay = 0.1
   std::string no_steps = text;
   no_steps.erase(no_steps.find("steps = 6\n"), 10);
   CHECK(error_of(no_steps) == "job.toml: key 'phase[1].steps': is required: an integer >= 1");
+}
+
+TEST_CASE("[phase.until] ends a phase on a test; its mistakes are one line naming the key", "[config]") {
+  std::string text = kValid + R"(
+[[phase]]
+steps = 4
+[phase.optimizer]
+name = "lm"
+[phase.until]
+train_loss_below = 1e-3
+kernel_drift_rate_below = 1e-5
+[[phase]]
+steps = 6
+[phase.optimizer]
+name = "adamw"
+)";
+  text.erase(text.find("steps = 10\n"), std::string("steps = 10\n").size());
+  const auto c = io::parse_run_config(text, "job.toml", {"run.ntk_every=2"});
+  REQUIRE(c.phases.size() == 2);
+  CHECK(c.phases[0].until.train_loss_below == 1e-3);
+  CHECK(c.phases[0].until.kernel_drift_rate_below == 1e-5);
+  CHECK(std::isnan(c.phases[0].until.train_accuracy_at_least));
+  CHECK_FALSE(c.phases[1].until.any());
+  CHECK(error_of(text) ==
+        "job.toml: key 'phase[0].until.kernel_drift_rate_below': needs the kernel diagnostic: set run.ntk_every "
+        "(docs/diagnostics.md)");
+  std::string negative = text;
+  negative.replace(negative.find("1e-3"), 4, "-1.0");
+  CHECK(error_of(negative, {"run.ntk_every=2"}) ==
+        "job.toml: key 'phase[0].until.train_loss_below': must be a finite number > 0 (got -1)");
+  std::string typo = text;
+  typo.replace(typo.find("train_loss_below"), 16, "train_loss_under");
+  CHECK(error_of(typo, {"run.ntk_every=2"}) == "job.toml: key 'phase[0].until.train_loss_under': unknown key");
+  std::string accuracy = text;
+  accuracy.replace(accuracy.find("train_loss_below = 1e-3"), 23, "train_accuracy_at_least = 1.0");
+  CHECK(error_of(accuracy, {"run.ntk_every=2"}) ==
+        "job.toml: key 'phase[0].until.train_accuracy_at_least': needs class targets: task regression1d has none "
+        "(use train_loss_below)");
+  std::string last = text + "[phase.until]\ntrain_loss_below = 1.0\n";
+  CHECK(error_of(last, {"run.ntk_every=2"}) ==
+        "job.toml: key 'phase[1].until': the last phase has no next phase to switch to");
+  std::string empty = text;
+  empty.erase(empty.find("train_loss_below = 1e-3\nkernel_drift_rate_below = 1e-5\n"),
+              std::string("train_loss_below = 1e-3\nkernel_drift_rate_below = 1e-5\n").size());
+  CHECK(error_of(empty) ==
+        "job.toml: key 'phase[0].until': needs at least one of train_loss_below, train_accuracy_at_least, "
+        "kernel_drift_rate_below");
 }

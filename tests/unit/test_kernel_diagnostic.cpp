@@ -207,7 +207,7 @@ TEST_CASE("the kernel diagnostic on a small network: K = J J^T, energies, drift 
   diag::KernelDiagnosticOptions options;
   options.every = 5;
   options.last_step = 5;
-  options.phases = {{5, test::optimizer_options(optim::Method::sgd, 0.02)}};
+  options.phase_optimizers = {test::optimizer_options(optim::Method::sgd, 0.02)};
   diag::KernelDiagnostic kernel(residual, data, parallel::Comm::self(), options);
   problem::ResidualProblem train(residual, parallel::Comm::self(), options.reduction);
   train.set_all(data);
@@ -232,14 +232,14 @@ TEST_CASE("the kernel diagnostic on a small network: K = J J^T, energies, drift 
   CHECK(first.scalars[1].second == 0.0);  // kernel drift at θ₀
   CHECK(std::isnan(first.scalars[3].second));  // no linearisation gap before θ moves
 
-  optim::Sgd gd(options.phases[0].optimizer);
+  optim::Sgd gd(options.phase_optimizers[0]);
   optim::StepInfo info;
   for (int t = 0; t < 5; ++t) info = gd.step(train);
   train.residual(e);
   Record last;
   last.reals.emplace_back("lr", info.lr);
   last.reals.emplace_back("mu", info.mu);
-  kernel.measure({5, net.params(), theta0, e}, last);
+  kernel.measure({5, net.params(), theta0, e, 0, 1, 0}, last);
   CHECK(last.scalars[0].second == Approx(diag::relative_distance(net.params(), theta0)));
   CHECK(last.scalars[1].second > 0.0);
   CHECK(last.scalars[3].second < 0.05);  // a wide network moved little: nearly linear

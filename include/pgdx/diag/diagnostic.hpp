@@ -16,6 +16,9 @@ struct Evaluation {
   const std::vector<double>& theta;
   const std::vector<double>& theta0;
   const std::vector<double>& train_residual;  // e on the whole training set, task order
+  std::size_t phase = 0;            // the run's phase that took this step (0 at step 0)
+  long phase_first_step = 1;        // that phase's first step
+  long previous_record_step = -1;   // the run's record step before this one (−1 at step 0)
 };
 
 // A fixed integer dataset labelling a diagnostic's recorded rows (e.g. /spectral/modes).

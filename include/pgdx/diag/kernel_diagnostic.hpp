@@ -25,12 +25,6 @@
 
 namespace pgdx::diag {
 
-// The optimizer that takes the steps up to and including end_step (a run's phases, in order).
-struct KernelPhase {
-  long end_step = 0;
-  optim::OptimizerOptions optimizer;
-};
-
 struct KernelDiagnosticOptions {
   long every = 10;                  // run.ntk_every: record at the record steps that reach a multiple of it
   std::size_t probe_samples = 100;  // run.ntk_probe
@@ -42,7 +36,7 @@ struct KernelDiagnosticOptions {
   bool full_batch = true;
   bool squared_loss = true;
   problem::ProblemOptions problem;  // the run's Gram settings; K is held whole regardless
-  std::vector<KernelPhase> phases;  // ≥ 1
+  std::vector<optim::OptimizerOptions> phase_optimizers;  // the run's phases' (Evaluation::phase indexes it)
 };
 
 // The probe: every training sample when there are at most `probe` of them, else `probe` distinct
@@ -58,19 +52,17 @@ class KernelDiagnostic final : public Diagnostic {
   void axes(std::vector<Axis>& out) const override;
 
  private:
-  bool due(long step) const;
+  bool due(const Evaluation& state) const;
   // K at the current θ, both triangles, into k_; the residual into e.
   void measure_kernel(std::vector<double>& e);
   // K₀ and e₀ at θ₀: from this recording at step 0, recomputed at θ₀ after a resume.
   void measure_reference(const Evaluation& state);
   // |factor| per mode of the previous recording's eigenvalues for the step interval ending now.
-  std::vector<double> predicted_rates(long step, const Record& record);
+  std::vector<double> predicted_rates(const Evaluation& state, const Record& record);
   // ‖e₀ + J₀(θ − θ₀) − e‖ / ‖e − e₀‖ (J₀ v by a jvp at θ₀); NaN at θ = θ₀.
   double linearization_gap(const Evaluation& state);
   // NaN in every row and value of a recording (non-finite θ: the record of a diverged run).
   void record_nothing(std::size_t modes, Record& record) const;
-  // The index of the phase that takes step `step` (1-based).
-  std::size_t phase_of(long step) const;
 
   KernelDiagnosticOptions options_;
   std::vector<std::size_t> probe_;

@@ -25,6 +25,7 @@ class RunFile final : public run::Recorder {
   void on_step(const run::StepEvent& event, run::StepRequests& requests) override;
   void on_record(const Record& record) override;
   void on_checkpoint(const run::Checkpoint& checkpoint) override;
+  void on_phase_end(const run::PhaseEnd& phase_end) override;
   void end(const run::RunSummary& summary) override;
   const std::string& path() const { return writer_->final_path(); }
   // Empty while every write succeeded; else "FILE: OS error".

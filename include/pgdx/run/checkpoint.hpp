@@ -1,12 +1,13 @@
 #pragma once
 // What a run needs to continue bit for bit (same rank count): θ, the optimizer's state, the
 // minibatch stream and its position in the epoch, the step, the time spent so far and the
-// grokking tracker's state. Stored in the run file's /checkpoint group by io/checkpoint_file.hpp.
+// grokking tracker's state, and where the phases end. Stored in the run file's /checkpoint group by io/checkpoint_file.hpp.
 #include <array>
 #include <cstdint>
 #include <vector>
 
 #include "pgdx/optim/optimizer.hpp"
+#include "pgdx/run/phase_condition.hpp"
 
 namespace pgdx::run {
 
@@ -19,6 +20,10 @@ struct Checkpoint {
   std::vector<std::size_t> epoch_order;
   std::size_t epoch_position = 0;
   std::vector<std::int64_t> grokking;  // GrokkingTracker::state() (classification runs)
+  // Runs with phases: each phase's cumulative end step as it stands (a phase ended by its `until`
+  // test ends earlier than configured) and what the test has seen of the kernel so far.
+  std::vector<long> phase_end;
+  PhaseConditionState phase_condition;
 };
 
 }  // namespace pgdx::run

@@ -13,6 +13,7 @@ class ProgressPrinter final : public Recorder {
   // Prints at most every `every` steps (0: about 20 lines per run), always the first and last.
   ProgressPrinter(long total_steps, long every, std::FILE* out = stdout);
   void on_record(const Record& record) override;
+  void on_phase_end(const PhaseEnd& phase_end) override;
 
  private:
   long total_;

@@ -1,9 +1,10 @@
 #pragma once
-// Observers of the training loop, with a lifecycle: begin → (on_step, on_record, on_checkpoint)* →
-// end. Everything that watches a run is one: the HDF5 run file (io/run_file.hpp), progress lines,
+// Observers of the training loop, with a lifecycle:
+// begin → (on_step, on_record, on_checkpoint, on_phase_end)* → end. Everything that watches a run is one: the HDF5 run file (io/run_file.hpp), progress lines,
 // the checkpoint cadence, signal polling, test hooks. The Trainer calls them in the order they were
 // added; every rank has its own list (rank 0 the file, every rank the signal poller), and calls
 // that communicate must be made alike on every rank.
+#include <string>
 #include <vector>
 
 #include "pgdx/diag/diagnostic.hpp"
@@ -40,6 +41,15 @@ struct StepRequests {
   bool failed = false;      // a recorder cannot go on (a write failed): end the run `failed`, no checkpoint
 };
 
+// A phase ended by its `until` test (run/phase_condition.hpp), before its configured last step.
+struct PhaseEnd {
+  std::size_t phase = 0;
+  long step = 0;                      // its last step
+  long planned_step = 0;              // where it would have ended
+  std::string reason;                 // which tests held, with the values
+  const std::vector<long>& end_steps; // every phase's cumulative end step, as they now stand
+};
+
 class Recorder {
  public:
   virtual ~Recorder() = default;
@@ -47,6 +57,7 @@ class Recorder {
   virtual void on_step(const StepEvent& /*event*/, StepRequests& /*requests*/) {}
   virtual void on_record(const Record& /*record*/) {}
   virtual void on_checkpoint(const Checkpoint& /*checkpoint*/) {}
+  virtual void on_phase_end(const PhaseEnd& /*phase_end*/) {}
   virtual void end(const RunSummary& /*summary*/) {}
 };
 

@@ -55,13 +55,19 @@ class Trainer {
   // The phase that takes step `step` (1-based): the first whose cumulative end is ≥ step.
   std::size_t phase_of(long step) const;
   void start_phase(std::size_t phase);
+  // After a record: ends the current phase here when its `until` test holds.
+  void end_phase_if_ready(const Record& record);
+  // The last record step before `step` (−1 before step 1), from the record schedule.
+  long record_step_before(long step) const;
 
   TrainerOptions options_;
   model::Model& model_;
   const task::Task& task_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::size_t phase_ = 0;
-  std::vector<long> phase_end_;  // cumulative step at which each phase ends
+  std::vector<long> phase_end_;  // cumulative step at which each phase ends (earlier if its `until` held)
+  PhaseConditionState condition_state_;
+  long previous_record_step_ = -1;
   bool records_cg_ = false;      // some phase solves by CG: its columns are in every record
   std::vector<long> log_steps_;  // sorted, when record_log
   parallel::Comm comm_;

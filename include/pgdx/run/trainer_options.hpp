@@ -9,14 +9,16 @@
 #include "pgdx/loss/output_loss.hpp"
 #include "pgdx/optim/optimizer_options.hpp"
 #include "pgdx/problem/problem_options.hpp"
+#include "pgdx/run/phase_condition.hpp"
 
 namespace pgdx::run {
 
 // One stretch of a run with one optimizer. Each phase starts its optimizer afresh (zero moments,
 // damping schedule and counters at 0).
 struct Phase {
-  long steps = 0;
+  long steps = 0;                  // with `until`: the most it takes (the rest go to the next phase)
   optim::OptimizerOptions optimizer;
+  PhaseCondition until;            // none by default: the phase takes exactly `steps`
 };
 
 struct TrainerOptions {

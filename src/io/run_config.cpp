@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -409,6 +410,10 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   r.real("run.grokking_test_accuracy", c.run.grokking_test_accuracy);
 
   read_task(r, c.task);
+  if (!r.has("run.ntk_probe")) {  // K of about kDefaultProbeRows rows, whatever the task's outputs
+    const std::size_t outputs = task::find_task(c.task.name).dimensions(c.task).second;
+    c.run.ntk_probe = std::max<std::size_t>(1, kDefaultProbeRows / std::max<std::size_t>(outputs, 1));
+  }
 
   r.choice("model.kind", c.model.kind, model::parse_model_kind, "mlp|committee|transformer");
   r.size_list("model.layers", c.model.layers);

@@ -87,6 +87,10 @@ TEST_CASE("every bad config key gets its own one-line message", "[config]") {
   CHECK(error_of(kValid, {"run.record_every=0"}) == "job.toml: key 'run.record_every': must be >= 1 (got 0)");
   CHECK(error_of(kValid, {"run.ntk_every=-1"}) == "job.toml: key 'run.ntk_every': must be >= 0 (got -1)");
   CHECK(error_of(kValid, {"run.ntk_probe=0"}) == "job.toml: key 'run.ntk_probe': must be >= 1 (got 0)");
+  // The default probe gives K about 500 rows: 500 scalar samples, 50 samples of 10 outputs.
+  CHECK(io::parse_run_config(kValid, "job.toml").run.ntk_probe == 500);
+  CHECK(io::parse_run_config(kValid, "job.toml", {"model.layers=[784,8,10]", "task.name=\"mnist\""}).run.ntk_probe ==
+        io::kDefaultProbeRows / 10);
   CHECK(error_of(kValid, {"run.ntk_every=10", "run.ntk_probe=5000", "task.points=5000"}) ==
         "job.toml: key 'run.ntk_probe': gives a kernel of 5000 rows (samples x 1 output), more than the 4096 a whole "
         "eigen-decomposition per recording affords: use fewer samples");

@@ -16,6 +16,10 @@
 
 namespace pgdx::io {
 
+// The kernel diagnostic's default probe, in rows of K (samples × outputs): a recording (an
+// M × M eigen-decomposition, ~10M³/3 flops) then costs about as much as a few LM steps on MNIST.
+inline constexpr std::size_t kDefaultProbeRows = 500;
+
 struct RunOptions {
   std::uint64_t seed = 0;
   long steps = 2000;
@@ -29,7 +33,9 @@ struct RunOptions {
   double grokking_test_accuracy = 0.8;  // classification: "generalised" = test accuracy ≥ this
   long full_spectrum_every = 100;  // 2-D grids: the whole spectrum every this many steps (shells: every record)
   long ntk_every = 0;         // kernel diagnostic (/ntk, /lazy) every this many steps; 0: off (docs/diagnostics.md)
-  std::size_t ntk_probe = 100;  // its probe set: the training set if at most this many samples, else a seeded subset
+  // Its probe set: the training set if at most this many samples, else a seeded subset. Unset: as
+  // many samples as give K kDefaultProbeRows rows (500 scalar samples, 50 MNIST digits).
+  std::size_t ntk_probe = 0;
   void validate() const;
 };
 

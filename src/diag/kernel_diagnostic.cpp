@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "pgdx/diag/weights.hpp"
 #include "pgdx/optim/mode_rates.hpp"
@@ -159,6 +161,36 @@ void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
   previous_ = std::move(eigen);
   previous_projection_ = projection_;
   previous_step_ = state.step;
+}
+
+void KernelDiagnostic::save(DiagnosticState& out) const {
+  if (previous_step_ < 0) return;
+  out.emplace_back("kernel_previous_step", std::vector<double>{static_cast<double>(previous_step_)});
+  out.emplace_back("kernel_eigenvalues", previous_.lambda);
+  out.emplace_back("kernel_eigenvectors", previous_.u.storage());
+  out.emplace_back("kernel_projection", previous_projection_);
+}
+
+void KernelDiagnostic::restore(const DiagnosticState& in) {
+  const auto find = [&](const char* name) -> const std::vector<double>* {
+    for (const auto& [key, values] : in)
+      if (key == name) return &values;
+    return nullptr;
+  };
+  const std::vector<double>* step = find("kernel_previous_step");
+  const std::vector<double>* lambda = find("kernel_eigenvalues");
+  const std::vector<double>* u = find("kernel_eigenvectors");
+  const std::vector<double>* projection = find("kernel_projection");
+  if (!step || !lambda || !u || !projection) return;  // nothing recorded before the checkpoint
+  const std::size_t m = lambda->size();
+  if (step->size() != 1 || u->size() != m * m || projection->size() != m)
+    throw std::invalid_argument("the checkpoint's kernel diagnostic state does not fit a " + std::to_string(m) +
+                                "-row kernel");
+  previous_step_ = static_cast<long>((*step)[0]);
+  previous_.lambda = *lambda;
+  previous_.u.resize(m, m);
+  previous_.u.storage() = *u;
+  previous_projection_ = *projection;
 }
 
 }  // namespace pgdx::diag

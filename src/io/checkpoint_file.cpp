@@ -51,6 +51,7 @@ void write_checkpoint(H5File& f, const run::Checkpoint& c) {
   for (const auto& [name, values] : c.optimizer) f.write(g + "/optimizer/" + name, values, {values.size()});
   if (c.optimizer.empty()) f.write(g + "/optimizer/none", std::vector<double>{}, {0});
   if (!c.grokking.empty()) f.write(g + "/grokking", c.grokking, {c.grokking.size()});
+  for (const auto& [name, values] : c.diagnostics) f.write(g + "/diagnostics/" + name, values, {values.size()});
   if (!c.phase_end.empty()) {
     f.write(g + "/phase_end", std::vector<std::int64_t>(c.phase_end.begin(), c.phase_end.end()), {c.phase_end.size()});
     const run::PhaseConditionState& p = c.phase_condition;
@@ -144,6 +145,9 @@ run::Checkpoint read_checkpoint(const H5File& f, double grokking_test_accuracy) 
         if (steps[i] <= c.step) tracker.observe(steps[i], train[i], test[i]);
       c.grokking = tracker.state();
     }
+    if (f.exists(g + "/diagnostics"))  // checkpoints since diagnostics keep memory (none before)
+      for (const std::string& name : f.list(g + "/diagnostics"))
+        c.diagnostics.emplace_back(name, f.read_reals(g + "/diagnostics/" + name));
     if (f.exists(g + "/phase_end")) {  // runs with phases, since conditional phase ends exist
       for (std::int64_t v : f.read_integers(g + "/phase_end")) c.phase_end.push_back(static_cast<long>(v));
       const auto p = f.read_reals(g + "/phase_condition");

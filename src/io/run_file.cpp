@@ -106,6 +106,7 @@ void RunFile::on_checkpoint(const run::Checkpoint& checkpoint) {
                           [&] {
                             std::uint64_t state = 0;
                             for (const auto& [name, values] : checkpoint.optimizer) state += 8 * values.size();
+                            for (const auto& [name, values] : checkpoint.diagnostics) state += 8 * values.size();
                             return state;
                           }());
     write_checkpoint(writer_->file(), checkpoint);

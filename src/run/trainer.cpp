@@ -208,6 +208,7 @@ Checkpoint Trainer::checkpoint(long step, double elapsed) const {
   c.epoch_order = epoch_order_;
   c.epoch_position = epoch_position_;
   if (task_.classification()) c.grokking = grokking_.state();
+  for (const auto& diagnostic : diagnostics_) diagnostic->save(c.diagnostics);
   if (phase_end_.size() > 1) {
     c.phase_end = phase_end_;
     c.phase_condition = condition_state_;
@@ -232,6 +233,7 @@ void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0
   epoch_position_ = c.epoch_position;
   if (!c.grokking.empty()) grokking_.set_state(c.grokking);
   theta0_ = theta0;
+  resumed_diagnostics_ = c.diagnostics;  // given to the diagnostics when run() starts: all are added by then
   first_step_ = c.step + 1;
   previous_record_step_ = record_step_before(first_step_);
   elapsed_before_ = c.elapsed_seconds;
@@ -240,6 +242,7 @@ void Trainer::resume_from(const Checkpoint& c, const std::vector<double>& theta0
 RunSummary Trainer::run() {
   using clock = std::chrono::steady_clock;
   if (first_step_ == 1) theta0_ = model_.params();
+  for (auto& diagnostic : diagnostics_) diagnostic->restore(resumed_diagnostics_);
   const RunHeader header{model_, task_, comm_.size(), axes(), first_step_ == 1 ? -1 : first_step_ - 1};
   for (Recorder* recorder : recorders_) recorder->begin(header);
   RunSummary summary;

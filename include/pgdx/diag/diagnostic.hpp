@@ -4,6 +4,7 @@
 // per measurement. Recorders (run/recorder.hpp) then consume the finished Record.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgdx/util/record.hpp"
@@ -27,12 +28,20 @@ struct Axis {
   std::vector<std::int64_t> values;
 };
 
+// What a diagnostic carries from one recording to the next, as named arrays (a checkpoint keeps
+// them under /checkpoint/diagnostics/<name>; names are unique across diagnostics).
+using DiagnosticState = std::vector<std::pair<std::string, std::vector<double>>>;
+
 class Diagnostic {
  public:
   virtual ~Diagnostic() = default;
   virtual void measure(const Evaluation& state, Record& record) = 0;
   // Axes the run file writes once, before the first record.
   virtual void axes(std::vector<Axis>& /*out*/) const {}
+  // Memory between recordings, so a resumed run records what the uninterrupted one does. Most
+  // diagnostics measure the current state only and keep nothing.
+  virtual void save(DiagnosticState& /*out*/) const {}
+  virtual void restore(const DiagnosticState& /*in*/) {}
 };
 
 }  // namespace pgdx::diag

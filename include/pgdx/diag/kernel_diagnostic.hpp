@@ -50,6 +50,9 @@ class KernelDiagnostic final : public Diagnostic {
                    const KernelDiagnosticOptions& options);
   void measure(const Evaluation& state, Record& record) override;
   void axes(std::vector<Axis>& out) const override;
+  // The last recording's step, eigen-decomposition and projection: what the next rate row needs.
+  void save(DiagnosticState& out) const override;
+  void restore(const DiagnosticState& in) override;
 
  private:
   bool due(const Evaluation& state) const;

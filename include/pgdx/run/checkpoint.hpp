@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "pgdx/diag/diagnostic.hpp"
 #include "pgdx/optim/optimizer.hpp"
 #include "pgdx/run/phase_condition.hpp"
 
@@ -24,6 +25,7 @@ struct Checkpoint {
   // test ends earlier than configured) and what the test has seen of the kernel so far.
   std::vector<long> phase_end;
   PhaseConditionState phase_condition;
+  diag::DiagnosticState diagnostics;  // the diagnostics' memory between recordings (Diagnostic::save)
 };
 
 }  // namespace pgdx::run

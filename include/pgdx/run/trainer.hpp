@@ -68,6 +68,7 @@ class Trainer {
   std::vector<long> phase_end_;  // cumulative step at which each phase ends (earlier if its `until` held)
   PhaseConditionState condition_state_;
   long previous_record_step_ = -1;
+  diag::DiagnosticState resumed_diagnostics_;
   bool records_cg_ = false;      // some phase solves by CG: its columns are in every record
   std::vector<long> log_steps_;  // sorted, when record_log
   parallel::Comm comm_;

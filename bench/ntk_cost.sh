@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Wall time of runs with and without the kernel diagnostic (run.ntk_every = 10, default probe of 100
-# samples; docs/diagnostics.md, "Cost"): the Fig. 3 job (every optimizer, 2 000 steps, 100 × 100 K)
-# and the LM point of jobs/fig1_mnist.toml (2 000 digits, α = 8) shortened to STEPS steps, whose
-# probe K is 1 000 × 1 000. Prints the `pgdx train` summary lines; never passes or fails.
+# Wall time of runs with and without the kernel diagnostic (run.ntk_every = 10, default probe of
+# 500 rows; docs/diagnostics.md, "Cost"): the Fig. 3 job (every optimizer, 2 000 steps, its 100
+# samples: K 100 × 100) and the LM point of jobs/fig1_mnist.toml (1 000 digits, batches of 200: an
+# N = 2 000-row system per step, α = 8) shortened to STEPS steps, whose probe of 50 digits gives a
+# 500 × 500 K. Prints the `pgdx train` summary lines; never passes or fails.
 # Usage: bench/ntk_cost.sh [MNIST_STEPS (default 200)] [RANKS (default 2)]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

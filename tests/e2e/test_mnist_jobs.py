@@ -154,3 +154,15 @@ def test_fig13_jobs_are_fig1_at_alpha_8_and_fig7_over_seeds(tmp_path):
     for key, values in histories["fig1_alpha8"].items():
         np.testing.assert_array_equal(histories["fig13_seed0"][key], values, err_msg=key)
         assert histories["fig13_seed1"][key][0] != values[0], key
+
+
+@pytest.mark.parametrize("job", ["fig1_mnist.toml", "fig13_mnist_seeds.toml"])
+def test_every_point_of_the_mnist_figure_jobs_runs_the_papers_22000_steps(job):
+    """LM included (it ran 2 000 steps until issue 14; that is now a named variant in the header)."""
+    config = tomllib.loads((JOBS / job).read_text())
+    assert config["run"]["steps"] == 22000
+    for entry in config["sweep"]["optimizer"]:
+        assert "run.steps" not in entry, entry
+    assert "run.steps" not in config["sweep"]
+    listing = run_pgdx(["sweep", JOBS / job, "--list"], check=True).stdout
+    assert "run.steps" not in listing

@@ -6,14 +6,15 @@ Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST gr
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
 fig6 (polynomial teacher, GD vs LM over α, with its ray spectra), fig7 (MNIST optimizer
 switching), fig8 (modular addition with a transformer, Adam vs GGN-CG), fig9 (2-D residual
-shells), fig11 (MNIST with cross-entropy, SGD / Adam / GGN), ntk and lazy (the kernel diagnostic of
-runs with run.ntk_every > 0: spectrum and per-band rates; drift and distance over α), fig12 (the transformer: GGN, then
+shells), fig10 (MNIST train and test MSE of AdamW and LM, with the test accuracy), fig11 (MNIST with
+cross-entropy, SGD / Adam / GGN), ntk and lazy (the kernel diagnostic of runs with run.ntk_every > 0:
+spectrum and per-band rates; drift and distance over α), fig12 (the transformer: GGN, then
 Adam, vs Adam alone; from one or more folders, e.g. the phase run's and Fig. 8's), fig13 (Figs. 1
 and 7 over seeds); seed-bands draws any history quantity over seeds, and
 `collect RUN_DIR -o OUT.csv` writes a table of the runs instead (OUT.csv and OUT.h5), and `claims
 RUN_ROOT` checks every quantified claim of the paper (docs/claims.md) against the job folders in
 RUN_ROOT, printing one row per claim (and writing it to REPORT.md with -o). fig1, fig4,
-fig5, fig6, fig7, fig8, fig9, fig11, fig12, fig13 and lazy print the PNG path and then a Markdown table of
+fig5, fig6, fig7, fig8, fig9, fig10, fig11, fig12, fig13 and lazy print the PNG path and then a Markdown table of
 the runs' final values, for pasting into a report. Bad input (missing folder, no run files, a truncated or
 foreign file, an unwritable output) is reported as ONE line on stderr with exit code 2, so
 scripts and job logs stay readable.
@@ -22,8 +23,8 @@ import argparse
 import sys
 
 from . import (claims, collect, fig1_mnist, fig3_spectral, fig4_pinn, fig5_modular, fig6_polynomial, fig7_switch,
-               fig8_transformer, fig9_spectral2d, fig11_ce, fig12_continuation, fig13_seeds, laziness, ntk_spectrum,
-               seed_bands)
+               fig8_transformer, fig9_spectral2d, fig10_losses, fig11_ce, fig12_continuation, fig13_seeds, laziness,
+               ntk_spectrum, seed_bands)
 from .panels import Table
 from .runs import RunFileError
 
@@ -95,6 +96,10 @@ FIGURES = {
               (("--smooth",), dict(dest="smooth", type=non_negative_float, default=None, metavar="STEPS",
                                    help="window of the running geometric mean drawn over the faint raw curves, "
                                         "in steps (default 1 %% of each run; 0: raw curves only)")))),
+    "fig10": (fig10_losses.draw, "Fig. 10: MNIST train (solid) and test (dotted) MSE vs step, log-y, of the pure "
+              "AdamW (left) and LM (right) runs at α, the test accuracy on a right axis; prints final losses and "
+              "test accuracy and the train-loss fall from the fit (train accuracy ≥ 0.99) to the last step",
+              (alpha_option(fig1_mnist.ALPHA),)),
     "fig11": (fig11_ce.draw, "Fig. 11: MNIST with softmax cross-entropy (loss.kind = cross_entropy): train/test "
               "accuracy and loss vs step per optimizer (SGD, Adam, GGN), weight norms below; prints final "
               "accuracies, losses and grokking steps per run"),

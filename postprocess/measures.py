@@ -77,6 +77,14 @@ def value_at(steps, values, step: float) -> float:
     return float(values[rows[-1]]) if rows.size else math.nan
 
 
+def factor_between(steps, values, start: float, end: float) -> float:
+    """value_at(end) / value_at(start): how far the curve moved from `start` to `end`, e.g. Fig. 10's
+    train-loss fall from the fit to the last step (±inf or NaN, without a warning, when the value at
+    `start` is 0: a loss can reach exactly 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(value_at(steps, values, end)) / np.float64(value_at(steps, values, start)))
+
+
 def decay_factor(steps, values, step: float) -> float:
     """value_at(step) / the first record's value: how far the curve has fallen by `step`."""
     steps, values = curve(steps, values)

@@ -1,4 +1,4 @@
-"""What the MNIST grokking figures (Figs. 1, 7, 13; EXPERIMENTS.md §6, and Fig. 11, §8) share: picking
+"""What the MNIST grokking figures (Figs. 1, 7, 10, 13; EXPERIMENTS.md §6, and Fig. 11, §8) share: picking
 the usable runs out of a folder, one colour per optimizer setting in all of them, accuracy curves on a
 log-x axis, and the grokking numbers of the run files' root attributes for the printed tables.
 Figs. 5 and 6 (modular addition, polynomial teacher) draw their train/test curves with it too.
@@ -150,7 +150,12 @@ def grokking(run: Run) -> dict:
     return {name: run.attrs.get(name) for name in GROKKING}
 
 
+def finals(run: Run, quantities=ACCURACY) -> dict:
+    """Final values of one run as the table columns read them: 'final train acc', 'final test loss', …"""
+    return {f"final {name.replace('_', ' ')}": final(run, name) for name in quantities}
+
+
 def run_row(run: Run, quantities=ACCURACY) -> dict:
     """Final accuracies (or other `quantities`, e.g. also the losses) and grokking numbers of one
     run, as the table columns read them: 'final train acc', …, 'grokking_delay'."""
-    return {f"final {name.replace('_', ' ')}": final(run, name) for name in quantities} | grokking(run)
+    return finals(run, quantities) | grokking(run)

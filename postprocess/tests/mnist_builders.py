@@ -1,4 +1,4 @@
-"""Synthetic MNIST run files (Figs. 1, 7, 13; Fig. 11 with cross-entropy) in the layout pgdx writes for
+"""Synthetic MNIST run files (Figs. 1, 7, 10, 13; Fig. 11 with cross-entropy) in the layout pgdx writes for
 the mnist task.
 
 Accuracies follow smooth rises in log(step) whose midpoints depend on optimizer, α and seed, so
@@ -11,6 +11,7 @@ import numpy as np
 from conftest import _write
 
 GROKKING_THRESHOLD = 0.8
+FIT_LOSS = 0.02  # falling_losses: the train MSE at the fit
 # Log-step midpoints of the train / test accuracy rise at α = 8 and the test plateau: every
 # optimizer's curves differ, LM generalises first but lowest, SGD never reaches 99 % train accuracy.
 MNIST_PROFILE = {"sgd": (3000.0, 6000.0, 0.9), "adam": (40.0, 800.0, 0.93), "adamw": (60.0, 400.0, 0.96),
@@ -49,6 +50,24 @@ def mnist_history(optimizer, alpha, seed, step):
     return train, test, norm
 
 
+def accuracy_losses(train, test):
+    """The default MSE curves: the errors' mirror images, the test loss a little higher."""
+    return {"train_loss": 0.5 * (1.0 - train) + 0.01, "test_loss": 0.5 * (1.0 - test) + 0.02}
+
+
+def falling_losses(step, train, test, fall):
+    """Fig. 10's MSE curves: the train loss falls with the accuracy until the fit (the first step with
+    train accuracy ≥ 0.99), is FIT_LOSS there and then keeps falling geometrically in step to exactly
+    `fall` × FIT_LOSS at the last step, while the accuracies hardly move; the test loss stays above it
+    by the test error. Without a fit the default losses are returned."""
+    fit = first_step(step, train, 0.99)
+    if fit < 0:
+        return accuracy_losses(train, test)
+    after = np.clip((step - fit) / max(step[-1] - fit, 1), 0.0, 1.0)
+    train_loss = np.where(step < fit, FIT_LOSS + 0.5 * (1.0 - train), FIT_LOSS * fall ** after)
+    return {"train_loss": train_loss, "test_loss": train_loss + 0.1 * (1.0 - test)}
+
+
 def mnist_config(optimizer, alpha, seed, steps, switch=None, lr=MNIST_LR, weight_decay=None,
                  loss="reduction = 'elementwise_mean'\n", layers="[ 784, 250, 10 ]", threshold=GROKKING_THRESHOLD,
                  per_class=1):
@@ -74,10 +93,11 @@ def mnist_config(optimizer, alpha, seed, steps, switch=None, lr=MNIST_LR, weight
 
 
 def make_mnist_file(path, optimizer="adamw", alpha=8.0, seed=0, steps=2000, switch=None, status="completed",
-                    phases=True):
+                    phases=True, loss_fall=None):
     """An mnist run file (Figs. 1, 7, 13): accuracies from mnist_history, losses from them, and the
     grokking root attributes computed from those histories by the C++ rule. optimizer 'lm+adamw'
-    with switch=S is LM for S steps then AdamW: the test accuracy climbs after S to AdamW's level."""
+    with switch=S is LM for S steps then AdamW: the test accuracy climbs after S to AdamW's level.
+    loss_fall=F (Fig. 10): the losses of falling_losses, the train loss falling by F after the fit."""
     step = log_schedule(steps)
     if switch is None:
         train, test, norm = mnist_history(optimizer, alpha, seed, step)
@@ -89,8 +109,8 @@ def make_mnist_file(path, optimizer="adamw", alpha=8.0, seed=0, steps=2000, swit
         test = test + (0.97 - 0.01 * seed - test) * boost
         norm = norm * np.exp(-1.5 * after / steps)
         phase = {"phase": (step > switch).astype(np.int64)}
-    history = {"step": step, "train_acc": train, "test_acc": test, "weight_norm": norm,
-               "train_loss": 0.5 * (1.0 - train) + 0.01, "test_loss": 0.5 * (1.0 - test) + 0.02, **phase}
+    losses = accuracy_losses(train, test) if loss_fall is None else falling_losses(step, train, test, loss_fall)
+    history = {"step": step, "train_acc": train, "test_acc": test, "weight_norm": norm, **losses, **phase}
     fixed = {"data/train_x": np.zeros((10, 784)), "data/train_y": np.eye(10)}
     if switch is not None and phases:
         fixed["phases/end_step"] = np.array([switch, steps], dtype=np.int64)

@@ -265,7 +265,7 @@ weight_decay = 0.1
   CHECK(error_of(no_steps) == "job.toml: key 'phase[1].steps': is required: an integer >= 1");
 }
 
-TEST_CASE("[phase.until] ends a phase on a test; its mistakes are one line naming the key", "[config]") {
+TEST_CASE("phase.until ends a phase on a test, and its mistakes are one line naming the key", "[config]") {
   std::string text = kValid + R"(
 [[phase]]
 steps = 4

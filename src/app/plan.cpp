@@ -183,6 +183,9 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
                        recorded_steps(c) * 2.0 * p * samples / P / kVectorRate;
   add_kernel_diagnostic(c, widths, inputs, plan);
+  plan.conditional_phases = std::any_of(c.phases.begin(), c.phases.end(), [](const run::Phase& phase) {
+    return phase.until.any();
+  });
   return plan;
 }
 
@@ -208,6 +211,8 @@ std::ostream& operator<<(std::ostream& os, const Plan& plan) {
        << duration(plan.kernel_records * plan.seconds_per_kernel_record) << " of the run's time below)\n";
   os << "time ≈ " << duration(plan.seconds_per_step) << " per step, " << duration(plan.seconds_total)
      << " per run (rough: rates of docs/performance.md)\n";
+  if (plan.conditional_phases)
+    os << "a [phase.until] test may end a phase early: the time is for every phase's full steps (an upper bound)\n";
   return os;
 }
 

@@ -28,6 +28,7 @@ struct Plan {
   double bytes_per_rank = 0.0;
   double seconds_per_step = 0.0;
   double seconds_total = 0.0;
+  bool conditional_phases = false;  // some [phase.until] may end a phase early: the time is an upper bound
 };
 
 Plan make_plan(const io::RunConfig& config, int ranks);

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import FIG3, PGDX, SOURCE_DIR
+from conftest import FIG3, PGDX, SOURCE_DIR, run_pgdx
 
 # Peak RSS means nothing under AddressSanitizer (shadow memory, quarantine): scripts/test --asan
 # sets ASAN_OPTIONS, and these comparisons are skipped there (they run in the normal build).
@@ -118,3 +118,12 @@ def test_plan_points_lists_every_sweep_point_and_their_sum():
     total = re.search(r"sweep_points=(\d+) sweep_seconds=([0-9.e+]+)", out)
     assert int(total.group(1)) == len(names)
     assert float(total.group(2)) == pytest.approx(sum(float(s) for _, _, s in points), rel=1e-2)
+
+
+def test_plan_of_a_job_with_a_conditional_phase_says_its_time_is_an_upper_bound():
+    job = SOURCE_DIR / "jobs" / "fig7_conditional_switch.toml"
+    result = run_pgdx(["plan", job], check=True)
+    assert "a [phase.until] test may end a phase early" in result.stdout
+    assert "kernel diagnostic: K on the probe, 500 × 500" in result.stdout  # ntk_probe = 50 digits × 10 outputs
+    plain = run_pgdx(["plan", SOURCE_DIR / "jobs" / "fig7_mnist_switch.toml"], check=True)
+    assert "[phase.until]" not in plain.stdout

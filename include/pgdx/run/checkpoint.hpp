@@ -1,7 +1,8 @@
 #pragma once
 // What a run needs to continue bit for bit (same rank count): θ, the optimizer's state, the
 // minibatch stream and its position in the epoch, the step, the time spent so far and the
-// grokking tracker's state, and where the phases end. Stored in the run file's /checkpoint group by io/checkpoint_file.hpp.
+// grokking tracker's state, where the phases end, and the diagnostics' memory. Stored in the run
+// file's /checkpoint group by io/checkpoint_file.hpp.
 #include <array>
 #include <cstdint>
 #include <vector>

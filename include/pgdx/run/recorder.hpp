@@ -1,9 +1,10 @@
 #pragma once
 // Observers of the training loop, with a lifecycle:
-// begin → (on_step, on_record, on_checkpoint, on_phase_end)* → end. Everything that watches a run is one: the HDF5 run file (io/run_file.hpp), progress lines,
-// the checkpoint cadence, signal polling, test hooks. The Trainer calls them in the order they were
-// added; every rank has its own list (rank 0 the file, every rank the signal poller), and calls
-// that communicate must be made alike on every rank.
+// begin → (on_step, on_record, on_checkpoint, on_phase_end)* → end. Everything that watches a run
+// is one: the HDF5 run file (io/run_file.hpp), progress lines, the checkpoint cadence, signal
+// polling, test hooks. The Trainer calls them in the order they were added; every rank has its own
+// list (rank 0 the file, every rank the signal poller), and calls that communicate must be made
+// alike on every rank.
 #include <string>
 #include <vector>
 

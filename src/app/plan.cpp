@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "pgdx/diag/kernel_diagnostic.hpp"
 #include "pgdx/model/model_registry.hpp"
 #include "pgdx/model/transformer_options.hpp"
 #include "pgdx/run/trainer.hpp"
@@ -69,9 +70,10 @@ double eigen_seconds(double N) { return 10.0 * N * N * N / 3.0 / kEigenRate; }
 
 // The kernel diagnostic (run.ntk_every > 0, diag/kernel_diagnostic.hpp): at each recording K on
 // the probe (M = probe·C rows, assembled like the LM Gram matrix, shared by the ranks), its
-// eigen-decomposition on every rank, a jvp at θ₀ and a few M² products; in memory K, K₀, the
-// current and previous eigenvectors, the eigensolver's copy and workspace (~8 M²) plus the probe's
-// gathered Jacobian rows when K is not structured.
+// eigen-decomposition on every rank, J₀(θ − θ₀) (a product with the kept J₀ when it is small, else
+// a jvp at θ₀) and a few M² products; in memory K, K₀, the current and previous eigenvectors, the
+// eigensolver's copy and workspace (~8 M²), the kept J₀ and the probe's gathered Jacobian rows
+// when K is not structured.
 void add_kernel_diagnostic(const io::RunConfig& c, double widths, double inputs, Plan& plan) {
   if (c.run.ntk_every <= 0) return;
   const double probe = static_cast<double>(std::min(c.run.ntk_probe, plan.train_samples));
@@ -80,9 +82,11 @@ void add_kernel_diagnostic(const io::RunConfig& c, double widths, double inputs,
   plan.kernel_rows = static_cast<std::size_t>(M);
   plan.kernel_records = std::min(std::floor(static_cast<double>(c.run.steps) / static_cast<double>(c.run.ntk_every)) + 2.0,
                                  recorded_steps(c));
+  const bool keeps_j0 = M * p <= static_cast<double>(diag::KernelDiagnostic::kReferenceJacobianMaxValues);
   plan.seconds_per_kernel_record = gram_flops(plan.structured, M, probe, widths, inputs, p) / kGemmRate / P +
-                                   eigen_seconds(M) + 6.0 * p * probe / kVectorRate + 8.0 * M * M / kVectorRate;
-  plan.bytes_per_rank += kDouble * (8.0 * M * M + (plan.structured ? 0.0 : p * M));
+                                   eigen_seconds(M) + (keeps_j0 ? 2.0 * p * M : 6.0 * p * probe) / kVectorRate +
+                                   8.0 * M * M / kVectorRate;
+  plan.bytes_per_rank += kDouble * (8.0 * M * M + (plan.structured ? 0.0 : p * M) + (keeps_j0 ? p * M : 0.0));
   plan.seconds_total += plan.kernel_records * plan.seconds_per_kernel_record;
 }
 

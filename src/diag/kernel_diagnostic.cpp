@@ -8,6 +8,7 @@
 #include <string>
 
 #include "pgdx/diag/weights.hpp"
+#include "pgdx/linalg/blas.hpp"
 #include "pgdx/optim/mode_rates.hpp"
 #include "pgdx/util/rng.hpp"
 
@@ -77,16 +78,31 @@ void KernelDiagnostic::measure_reference(const Evaluation& state) {
   if (state.theta == state.theta0) {
     k0_ = k_;
     e0_ = e_;
+    keep_reference_jacobian();
   } else {  // a resumed run: K₀ and e₀ are functions of θ₀, which the run file keeps
     theta_now_ = state.theta;
     const linalg::Matrix k_now = k_;
     problem_.set_params(state.theta0);
     measure_kernel(e0_);
+    keep_reference_jacobian();
     k0_ = k_;
     k_ = k_now;
     problem_.set_params(theta_now_);
   }
   have_reference_ = true;
+}
+
+void KernelDiagnostic::keep_reference_jacobian() {
+  const std::size_t m = e0_.size(), p = problem_.num_params();
+  if (m * p > kReferenceJacobianMaxValues) return;
+  jt0_.resize(p, m);
+  std::vector<double> unit(m, 0.0), column;
+  for (std::size_t r = 0; r < m; ++r) {  // from the factors gram() just gathered: no forward pass
+    unit[r] = 1.0;
+    problem_.jt_times(unit, column);
+    std::copy(column.begin(), column.end(), jt0_.col(r));
+    unit[r] = 0.0;
+  }
 }
 
 std::vector<double> KernelDiagnostic::predicted_rates(const Evaluation& state, const Record& record) {
@@ -106,11 +122,15 @@ double KernelDiagnostic::linearization_gap(const Evaluation& state) {
   step_.resize(state.theta.size());
   for (std::size_t i = 0; i < step_.size(); ++i) step_[i] = state.theta[i] - state.theta0[i];
   if (std::all_of(step_.begin(), step_.end(), [](double v) { return v == 0.0; })) return kNaN;
-  theta_now_ = state.theta;  // `state.theta` is the model's own vector: it changes below
-  problem_.set_params(state.theta0);
-  std::vector<double> j0_step;
-  problem_.j_times(step_, j0_step);
-  problem_.set_params(theta_now_);
+  std::vector<double> j0_step(e_.size());
+  if (jt0_.cols() == e_.size()) {
+    linalg::gemv(linalg::Op::transpose, 1.0, jt0_, step_.data(), 0.0, j0_step.data());
+  } else {  // J₀ too large to keep: a jvp at θ₀, two forward passes
+    theta_now_ = state.theta;  // `state.theta` is the model's own vector: it changes below
+    problem_.set_params(state.theta0);
+    problem_.j_times(step_, j0_step);
+    problem_.set_params(theta_now_);
+  }
   double gap = 0.0, moved = 0.0;
   for (std::size_t r = 0; r < e_.size(); ++r) {
     const double linear = e0_[r] + j0_step[r];
@@ -133,8 +153,7 @@ void KernelDiagnostic::measure(const Evaluation& state, Record& record) {
   if (!due(state)) return;
   // θ changed under the probe problem (the optimizer set it through the batch problem): tell it, so
   // it does not reuse the Jacobian factors it gathered at the previous recording.
-  theta_now_ = state.theta;
-  problem_.set_params(theta_now_);
+  problem_.params_changed_elsewhere();
   measure_kernel(e_);
   const auto finite = [](const std::vector<double>& v) {
     return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });

@@ -1,5 +1,6 @@
 #include "pgdx/model/mlp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -82,8 +83,12 @@ Mlp::Mlp(const MlpOptions& options, std::uint64_t seed) : options_(options) {
       for (std::size_t j = 0; j < out; ++j)
         theta_[bias_offset_[l] + j] = options_.init_scale * initial_value(options_.bias_init, in, out, rng);
   }
-  z_.resize(layers);
-  a_.resize(layers);
+  current_.z.resize(layers);
+  current_.a.resize(layers);
+  for (ForwardSlot& spare : spares_) {
+    spare.z.resize(layers);
+    spare.a.resize(layers);
+  }
 }
 
 void Mlp::set_params(const std::vector<double>& theta) {
@@ -96,30 +101,44 @@ void Mlp::set_params(const std::vector<double>& theta) {
 
 void Mlp::ensure_forward(const Matrix& x) {
   check_input(x, input_dim());
-  if (cached_x_ == x.data() && cached_cols_ == x.cols() && cached_version_ == version_) return;
+  if (current_.holds(x, version_)) return;
+  // Least recently used last: the current slot becomes the first spare, and either the spare that
+  // holds x becomes current, or the last spare's buffers are overwritten.
+  std::size_t reuse = kSpareForwards - 1;
+  for (std::size_t i = 0; i < kSpareForwards; ++i)
+    if (spares_[i].holds(x, version_)) reuse = i;
+  std::swap(current_, spares_[reuse]);
+  const auto used = spares_.begin() + static_cast<std::ptrdiff_t>(reuse);
+  std::rotate(spares_.begin(), used, used + 1);
+  if (current_.holds(x, version_)) return;
   const std::size_t n = x.cols();
   const Matrix* input = &x;
   for (std::size_t l = 0; l < num_layers(); ++l) {
     const int in = static_cast<int>(options_.layers[l]);
     const int out = static_cast<int>(options_.layers[l + 1]);
-    z_[l].resize(static_cast<std::size_t>(out), n);
+    current_.z[l].resize(static_cast<std::size_t>(out), n);
     // W_l is out × in row-major = in × out column-major, hence the transpose.
     linalg::gemm(Op::transpose, Op::none, out, static_cast<int>(n), in, 1.0, theta_.data() + weight_offset_[l], in,
-                 input->data(), in, 0.0, z_[l].data(), out);
-    if (options_.bias) add_bias(theta_.data() + bias_offset_[l], z_[l]);
+                 input->data(), in, 0.0, current_.z[l].data(), out);
+    if (options_.bias) add_bias(theta_.data() + bias_offset_[l], current_.z[l]);
     if (l + 1 < num_layers()) {
-      apply_activation(options_.activation, options_.activation_epsilon, z_[l], a_[l]);
-      input = &a_[l];
+      apply_activation(options_.activation, options_.activation_epsilon, current_.z[l], current_.a[l]);
+      input = &current_.a[l];
     }
   }
-  cached_x_ = x.data();
-  cached_cols_ = n;
-  cached_version_ = version_;
+  current_.x = x.data();
+  current_.cols = n;
+  current_.version = version_;
+}
+
+void Mlp::forget_cached_forward() {
+  current_.x = nullptr;
+  for (ForwardSlot& spare : spares_) spare.x = nullptr;
 }
 
 void Mlp::activation_derivative(std::size_t l, Matrix& out) const {
-  const Matrix& z = z_[l];
-  const Matrix& a = a_[l];
+  const Matrix& z = current_.z[l];
+  const Matrix& a = current_.a[l];
   out.resize(z.rows(), z.cols());
   double* o = out.data();
   const std::size_t n = z.size();
@@ -145,7 +164,7 @@ void Mlp::activation_derivative(std::size_t l, Matrix& out) const {
 
 void Mlp::forward(const Matrix& x, Matrix& f) {
   ensure_forward(x);
-  const Matrix& z_out = z_.back();
+  const Matrix& z_out = current_.z.back();
   f.resize(z_out.rows(), z_out.cols());
   for (std::size_t i = 0; i < f.size(); ++i) f.data()[i] = options_.output_scale * z_out.data()[i];
 }
@@ -162,7 +181,7 @@ void Mlp::vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) {
   for (std::size_t l = num_layers(); l-- > 0;) {
     const int in = static_cast<int>(options_.layers[l]);
     const int out = static_cast<int>(options_.layers[l + 1]);
-    const Matrix& input = l == 0 ? x : a_[l - 1];
+    const Matrix& input = l == 0 ? x : current_.a[l - 1];
     // ∂/∂W_l (in × out column-major) = A_{l−1} Δᵀ
     linalg::gemm(Op::none, Op::transpose, in, out, static_cast<int>(n), 1.0, input.data(), in, delta.data(), out, 0.0,
                  grad.data() + weight_offset_[l], in);
@@ -191,7 +210,7 @@ void Mlp::jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) {
   for (std::size_t l = 0; l < num_layers(); ++l) {
     const int in = static_cast<int>(options_.layers[l]);
     const int out = static_cast<int>(options_.layers[l + 1]);
-    const Matrix& input = l == 0 ? x : a_[l - 1];
+    const Matrix& input = l == 0 ? x : current_.a[l - 1];
     dz.resize(static_cast<std::size_t>(out), n);
     // dz = dW a + W da + db
     linalg::gemm(Op::transpose, Op::none, out, static_cast<int>(n), in, 1.0, v.data() + weight_offset_[l], in,
@@ -248,7 +267,7 @@ void Mlp::jacobian_transposed(const Matrix& x, Matrix& jt) {
   for (std::size_t l = 0; l < num_layers(); ++l) {
     const std::size_t in = options_.layers[l];
     const std::size_t out = options_.layers[l + 1];
-    const Matrix& input = l == 0 ? x : a_[l - 1];
+    const Matrix& input = l == 0 ? x : current_.a[l - 1];
     for (std::size_t r = 0; r < rows; ++r) {
       double* column = jt.col(r);
       const double* gr = g[l].col(r);
@@ -266,7 +285,7 @@ bool Mlp::gram_factors(const Matrix& x, GramFactors& out) {
   ensure_forward(x);
   output_signals(x.cols(), out.signals);
   out.inputs.resize(num_layers());
-  for (std::size_t l = 0; l < num_layers(); ++l) out.inputs[l] = l == 0 ? x : a_[l - 1];
+  for (std::size_t l = 0; l < num_layers(); ++l) out.inputs[l] = l == 0 ? x : current_.a[l - 1];
   out.bias_term = options_.bias ? 1.0 : 0.0;
   return true;
 }

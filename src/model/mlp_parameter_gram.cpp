@@ -19,7 +19,7 @@ bool Mlp::parameter_gram(const Matrix& x, Matrix& g) {
   const double s2 = options_.output_scale * options_.output_scale;
   Matrix& derivative = pg_derivative_;
   activation_derivative(0, derivative);  // σ'(z₁), h × n
-  const Matrix& a = a_[0];
+  const Matrix& a = current_.a[0];
   // Z (n × h·d̃) and Ã (n × h̃), sample-major rows; every entry is written below.
   Matrix &z = pg_z_, &at = pg_at_;
   z.resize(n, h * dt);

@@ -45,6 +45,10 @@ std::vector<std::size_t> kernel_probe_samples(std::size_t train_size, std::size_
 
 class KernelDiagnostic final : public Diagnostic {
  public:
+  // J₀ up to this size (32 MiB) is kept from the first recording, so the linearisation gap is one
+  // product instead of a jvp at θ₀, whose two forward passes cost more than a small run's step.
+  static constexpr std::size_t kReferenceJacobianMaxValues = std::size_t{1} << 22;
+
   // `residual` is the run's residual operator (its model is the one trained); `train` the training set.
   KernelDiagnostic(problem::ResidualOperator& residual, const task::Dataset& train, parallel::Comm comm,
                    const KernelDiagnosticOptions& options);
@@ -62,7 +66,9 @@ class KernelDiagnostic final : public Diagnostic {
   void measure_reference(const Evaluation& state);
   // |factor| per mode of the previous recording's eigenvalues for the step interval ending now.
   std::vector<double> predicted_rates(const Evaluation& state, const Record& record);
-  // ‖e₀ + J₀(θ − θ₀) − e‖ / ‖e − e₀‖ (J₀ v by a jvp at θ₀); NaN at θ = θ₀.
+  // J₀ᵀ (p × M) into jt0_ when it has at most kReferenceJacobianMaxValues entries.
+  void keep_reference_jacobian();
+  // ‖e₀ + J₀(θ − θ₀) − e‖ / ‖e − e₀‖ (J₀ kept, else a jvp at θ₀); NaN at θ = θ₀.
   double linearization_gap(const Evaluation& state);
   // NaN in every row and value of a recording (non-finite θ: the record of a diverged run).
   void record_nothing(std::size_t modes, Record& record) const;
@@ -73,7 +79,7 @@ class KernelDiagnostic final : public Diagnostic {
   problem::ResidualProblem problem_;
   std::vector<double> targets_;  // y on the probe, residual order
   parallel::DistMatrix k_whole_;
-  linalg::Matrix k_, k0_;
+  linalg::Matrix k_, k0_, jt0_;
   std::vector<double> e_, e0_, theta_now_, step_, projection_, previous_projection_, carried_;
   KernelEigen previous_;
   bool have_reference_ = false;

@@ -1,6 +1,7 @@
 #pragma once
 // Fully connected network: z_l = W_l a_{l−1} + b_l, a_l = act(z_l) for hidden layers,
 // f = s · z_L. θ layout: layer by layer, W_l (out × in, row-major) then b_l.
+#include <array>
 #include <cstdint>
 
 #include "pgdx/model/mlp_options.hpp"
@@ -23,7 +24,7 @@ class Mlp final : public Model {
   void vjp(const Matrix& x, const Matrix& r, std::vector<double>& grad) override;
   void jvp(const Matrix& x, const std::vector<double>& v, Matrix& jv) override;
   void jacobian_transposed(const Matrix& x, Matrix& jt) override;
-  void forget_cached_forward() override { cached_x_ = nullptr; }
+  void forget_cached_forward() override;
   bool gram_factors(const Matrix& x, GramFactors& out) override;
   bool parameter_gram(const Matrix& x, Matrix& g) override;
 
@@ -48,12 +49,23 @@ class Mlp final : public Model {
   std::vector<std::size_t> weight_offset_;
   std::vector<std::size_t> bias_offset_;
 
-  // Forward cache: z_[l] (d_{l+1} × n) and a_[l] = act(z_[l]) for hidden layers.
-  std::vector<Matrix> z_;
-  std::vector<Matrix> a_;
-  const double* cached_x_ = nullptr;
-  std::size_t cached_cols_ = 0;
-  std::uint64_t cached_version_ = 0;
+  // Forward cache: z[l] (d_{l+1} × n) and a[l] = act(z[l]) for hidden layers, of input x at θ
+  // version `version`. The trainer evaluates one θ on several inputs in turn (the batch, the
+  // training and test sets, the kernel probe): with one slot each evaluation evicted the last and
+  // the next step recomputed its batch's forward pass (tanh is half of a Fig. 3 run's time). So the
+  // current slot has a few spares, most recently used first; a hit swaps buffers, no copy.
+  struct ForwardSlot {
+    std::vector<Matrix> z, a;
+    const double* x = nullptr;
+    std::size_t cols = 0;
+    std::uint64_t version = 0;
+    bool holds(const Matrix& input, std::uint64_t theta_version) const {
+      return x == input.data() && cols == input.cols() && version == theta_version;
+    }
+  };
+  static constexpr std::size_t kSpareForwards = 3;
+  ForwardSlot current_;
+  std::array<ForwardSlot, kSpareForwards> spares_;
   std::uint64_t version_ = 1;  // bumped by set_params
   // parameter_gram's work matrices, kept between calls: at Fig. 5 size they are ~200 MB, and
   // allocating them every step cost page faults on every rank (measured 7 s vs 3.7 s per step).

@@ -44,6 +44,9 @@ class ResidualProblem final : public LeastSquaresProblem {
     model_.set_params(theta);
     ++state_;
   }
+  // The shared model's θ was set through another problem: what this one gathered is stale. Unlike
+  // set_params it keeps the model's forward caches, which belong to the new θ.
+  void params_changed_elsewhere() { ++state_; }
   std::size_t rows_per_sample() const { return residual_.rows_per_sample(); }
   std::size_t num_samples() const override { return batch_size_; }
   double loss_scale() const override {

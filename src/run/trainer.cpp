@@ -61,9 +61,11 @@ Trainer::Trainer(const TrainerOptions& options, problem::ResidualOperator& resid
       grokking_(kTrainFitAccuracy, options.grokking_test_accuracy) {
   for (problem::ResidualProblem* problem : {&batch_problem_, &train_problem_, &test_problem_})
     problem->set_loss_kind(options.loss_kind);
-  train_problem_.set_all(task.train());
   if (task.test()) test_problem_.set_all(*task.test());
-  if (full_batch()) batch_problem_.set_all(task.train());
+  if (full_batch())
+    batch_problem_.set_all(task.train());
+  else
+    train_problem_.set_all(task.train());
   long end = 0;
   for (const Phase& phase : options.phases) {
     phase_end_.push_back(end += phase.steps);
@@ -123,8 +125,11 @@ bool Trainer::is_record_step(long step) const {
 Record Trainer::evaluate(long step, const optim::StepInfo& info, double step_seconds) {
   Record record;
   record.step = step;
-  train_problem_.residual(train_residual_);
-  record.reals.emplace_back("train_loss", train_problem_.loss_of(train_residual_));
+  // Full batch: the batch problem holds the training set, split as the evaluation would split it,
+  // and evaluating there leaves the model's forward pass cached for the next step.
+  problem::ResidualProblem& train = full_batch() ? batch_problem_ : train_problem_;
+  train.residual(train_residual_);
+  record.reals.emplace_back("train_loss", train.loss_of(train_residual_));
   double test_loss = kNaN;
   if (task_.test()) {
     test_problem_.residual(test_residual_);

@@ -73,7 +73,7 @@ class Trainer {
   std::vector<long> log_steps_;  // sorted, when record_log
   parallel::Comm comm_;
   problem::ResidualProblem batch_problem_;
-  problem::ResidualProblem train_problem_;
+  problem::ResidualProblem train_problem_;  // minibatch runs only (full batch: batch_problem_)
   problem::ResidualProblem test_problem_;
   std::vector<std::unique_ptr<diag::Diagnostic>> diagnostics_;
   std::vector<Recorder*> recorders_;

@@ -52,16 +52,22 @@ std::string postprocess_program() {
 }
 
 std::string postprocess_command(const std::string& job_file, const std::string& runs) {
-  const std::string program = postprocess_program();
-  if (program.empty()) return "";
-  fs::path where = fs::absolute(runs).lexically_normal();
-  if (where.filename().empty()) where = where.parent_path();  // "runs/" is the folder runs
-  const std::string figure = figure_of_job(job_file);
-  const std::string command = figure.empty() ? kGenericCommand : figure;
-  // A run file's figure lies beside it (NAME.png), a folder's inside it (FIGURE.png).
-  const bool folder = fs::is_directory(where);
-  const fs::path png = folder ? where / (command + ".png") : where.parent_path() / (where.stem().string() + ".png");
-  return shell_word(program) + " " + command + " " + shell_word(where.string()) + " -o " + shell_word(png.string());
+  try {
+    const std::string program = postprocess_program();
+    if (program.empty()) return "";
+    fs::path where = fs::absolute(runs).lexically_normal();
+    if (where.filename().empty()) where = where.parent_path();  // "runs/" is the folder runs
+    const std::string figure = figure_of_job(job_file);
+    const std::string command = figure.empty() ? kGenericCommand : figure;
+    // A run file's figure lies beside it (NAME.png), a folder's inside it (FIGURE.png).
+    std::error_code error;
+    const bool folder = fs::is_directory(where, error);
+    const fs::path png =
+        folder ? where / (command + ".png") : where.parent_path() / (where.stem().string() + ".png");
+    return shell_word(program) + " " + command + " " + shell_word(where.string()) + " -o " + shell_word(png.string());
+  } catch (const std::exception&) {  // a hint: it must never fail the run it follows (no cwd, …)
+    return "";
+  }
 }
 
 }  // namespace pgdx::app

@@ -1,6 +1,9 @@
 """/usr/bin/python3 -m postprocess FIGURE RUN_DIR -o OUT.png
 /usr/bin/python3 -m postprocess fig12 RUN_DIR [RUN_DIR ...] -o OUT.png
 /usr/bin/python3 -m postprocess claims RUN_ROOT [-o REPORT.md]
+(from the repository root; scripts/postprocess ARGS, installed as pgdx-post, runs it from anywhere)
+
+A RUN_DIR may also be one run file: the figure of that run alone.
 
 Draws one of the paper's figures from a folder of pgdx run files: fig1 (MNIST grokking over α),
 fig3 (1-D residual Fourier modes), fig4 (PINN Poisson), fig5 (modular addition, SGD vs LM over s),
@@ -139,14 +142,17 @@ def parse_args(argv):
                                      description="Draw the paper's figures from pgdx run files.")
     sub = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
     for name, (_, help_text, *options) in FIGURES.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        # argparse expands %-formats in a subcommand's help (not in its description): "99 %" must be "99 %%".
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         if name in SEVERAL_FOLDERS:
-            p.add_argument("run_dir", nargs="+", help="folder(s) with the run files (*.h5; *.h5.partial are ignored)")
+            p.add_argument("run_dir", nargs="+", help="folder(s) with the run files (*.h5; *.h5.partial are ignored) "
+                                                      "or run files")
         elif name in RUN_ROOT_COMMANDS:
             p.add_argument("run_dir", metavar="run_root",
                            help="folder with one sub-folder per job, named after the job file's stem")
         else:
-            p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored)")
+            p.add_argument("run_dir", help="folder with the run files (*.h5; *.h5.partial are ignored), "
+                                           "or one run file")
         if name in RUN_ROOT_COMMANDS:
             p.add_argument("-o", "--output", default=None, help="Markdown file to write the table to as well")
         else:

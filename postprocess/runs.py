@@ -409,11 +409,14 @@ def find_partial_runs(run_dir) -> list[pathlib.Path]:
 
 
 def find_runs(run_dir) -> list[pathlib.Path]:
-    """The finished run files (*.h5) in a folder, sorted by name.
+    """The finished run files (*.h5) in a folder, sorted by name; a run file instead of a folder
+    stands for itself (the command `pgdx train` prints draws the one run it wrote).
 
     `*.h5.partial` files are runs still in progress or ones that crashed, so they are left out.
     """
     run_dir = pathlib.Path(run_dir)
+    if run_dir.is_file():
+        return [run_dir]
     if not run_dir.is_dir():
         raise _error(run_dir, "no such directory")
     return sorted(p for p in run_dir.glob("*.h5") if p.is_file() and not _is_table(p))

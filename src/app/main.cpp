@@ -19,6 +19,7 @@
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
 #include "plan_command.hpp"
+#include "show_command.hpp"
 #include "train_command.hpp"
 
 namespace {
@@ -78,6 +79,11 @@ int main(int argc, char** argv) {
   plan_cmd->add_flag("--points", plan_points,
                      "Also every point of a sweep: seconds per run and memory, and their sum (sweep_seconds=)");
 
+  std::string show_file;
+  CLI::App* show_cmd = app.add_subcommand("show", "A run file at a glance: status, origin, final metrics, "
+                                                  "grokking, phases, config, datasets");
+  show_cmd->add_option("file", show_file, "Run file (NAME.h5, or NAME.h5.partial while it runs)")->required();
+
   pgdx::app::LmStepBenchArguments bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Benchmarks that print timings (never pass/fail)");
   bench_cmd->require_subcommand(1);
@@ -129,6 +135,7 @@ int main(int argc, char** argv) {
       if (*ggn_step) return pgdx::app::run_ggn_step_bench(ggn_bench, pgdx::parallel::Comm::world());
       if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
       if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks, plan_points);
+      if (*show_cmd) return pgdx::app::run_show(show_file);
     } catch (const pgdx::InputError& e) {
       if (root) std::fprintf(stderr, "pgdx: error: %s\n", e.what());
       return 2;

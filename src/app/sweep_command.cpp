@@ -21,6 +21,7 @@
 #include "pgdx/io/sweep_config.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/host_clock.hpp"
+#include "postprocess_hint.hpp"
 #include "train_command.hpp"
 
 extern char** environ;
@@ -163,7 +164,7 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
     std::string outcome;
   };
   std::map<pid_t, Attempt> running;
-  std::size_t next = 0, done = 0, failures = 0, diverged = 0, elsewhere = 0;
+  std::size_t next = 0, done = 0, failures = 0, diverged = 0, elsewhere = 0, finished_now = 0;
   // Another runner (a second `sweep --local`, an array element) may hold or finish any point
   // while this one works through its list: such points are reported, never started or failed.
   const auto report_elsewhere = [&](long k, const std::string& what) {
@@ -179,6 +180,7 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
         continue;
       }
       if (const std::string status = point_status(out, spec.point_name(k)); finished(status)) {
+        ++finished_now;
         report_elsewhere(k, status + " elsewhere; skipped");
         continue;
       }
@@ -205,6 +207,7 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
     const long k = attempt.k;
     running.erase(it);
     const std::string status = point_status(out, spec.point_name(k));
+    if (finished(status)) ++finished_now;
     const bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
     const std::string outcome = take_outcome(attempt.outcome);
     if (outcome == to_string(RunOutcome::running_elsewhere) || outcome == to_string(RunOutcome::finished_already)) {
@@ -225,6 +228,11 @@ int run_local(const SweepArguments& args, const io::SweepSpec& spec) {
                 ok ? "" : " (non-zero exit; see logs/)");
     std::fflush(stdout);
   }
+  // Drawing needs finished runs in the folder, from before this call or from it. Printed before the
+  // summary, which scripts read as the last line.
+  if (spec.count() > todo.size() || finished_now > 0)
+    if (const std::string command = postprocess_command(spec.file(), out); !command.empty())
+      std::printf("post-process: %s\n", command.c_str());
   std::printf("sweep finished: %zu run, %zu failed, %zu diverged, %zu elsewhere\n", done - elsewhere, failures,
               diverged, elsewhere);
   return failures == 0 ? 0 : 1;
@@ -273,6 +281,7 @@ int run_sweep(const SweepArguments& args, const std::function<parallel::Comm()>&
   train.out_dir = out_dir_of(args, spec);
   train.quiet = args.quiet;
   train.resume = true;  // a completed point is skipped, an interrupted one continues
+  train.print_postprocess = false;  // a point is a part: the sweep's figure is drawn from the folder
   const parallel::Comm comm = world();
   RunOutcome outcome = RunOutcome::ran;
   const int code = run_configured(spec.point_config(static_cast<std::size_t>(k)), train, comm, &outcome);

@@ -25,6 +25,7 @@
 #include "pgdx/task/task.hpp"
 #include "pgdx/util/errors.hpp"
 #include "plan.hpp"
+#include "postprocess_hint.hpp"
 
 namespace pgdx::app {
 namespace {
@@ -354,6 +355,12 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     const std::string status = run::to_string(summary.status);
     if (summary.status != run::RunStatus::completed)
       std::fprintf(stderr, "pgdx: warning: run %s: %s\n", status.c_str(), summary.message.c_str());
+    // The command that draws the run, before the summary: scripts read the summary as the last line.
+    const bool finished = summary.status == run::RunStatus::completed || summary.status == run::RunStatus::diverged;
+    if (finished && args.print_postprocess) {
+      const std::string command = postprocess_command(config.file, file->path());
+      if (!command.empty()) std::printf("post-process: %s\n", command.c_str());
+    }
     std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n", status.c_str(),
                 summary.steps, summary.final_train_loss, summary.final_test_loss, summary.wall_seconds,
                 file->path().c_str());

@@ -13,6 +13,7 @@ struct TrainArguments {
   std::string out_dir = "runs";
   bool quiet = false;
   bool resume = false;  // continue an interrupted run (or a crashed one with a checkpoint)
+  bool print_postprocess = true;  // end with the command that draws the run (a sweep's points do not)
 };
 
 // `pgdx train`: returns the process exit code; throws InputError for bad input.

@@ -277,14 +277,14 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       const run::Phase& phase = config.phases[i];
       const long first = i == 0 ? 1 : ends[i - 1] + 1;
       std::cout << "  optimizer " << phase.optimizer;
-      if (config.phases.size() > 1 && first > ends[i])
+      if (config.phases.size() > 1 && first > ends[i]) {
         std::cout << " not run: run.steps = " << config.run.steps << " ends the run before it"
                   << (earlier_until ? " (unless an until test ends an earlier phase)" : "");
-      else if (config.phases.size() > 1)
-        std::cout << " for steps " << first << "-" << ends[i]
-                  << (ends[i] - first + 1 < phase.steps ? " (run.steps = " + std::to_string(config.run.steps) + " cuts it)"
-                                                        : std::string());
-      if (phase.until.any()) std::cout << " or until " << phase.until;
+      } else if (config.phases.size() > 1) {  // (only a phase with a next one may have an `until` test)
+        std::cout << " for steps " << first << "-" << ends[i];
+        if (ends[i] - first + 1 < phase.steps) std::cout << " (run.steps = " << config.run.steps << " cuts it)";
+        if (phase.until.any()) std::cout << " or until " << phase.until;
+      }
       std::cout << "\n";
       earlier_until = earlier_until || phase.until.any();
     }

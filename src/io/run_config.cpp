@@ -105,7 +105,8 @@ void apply_override(toml::table& root, const std::string& origin, const std::str
       if (*index >= size)
         throw ConfigError(origin, key, "no " + parts[i] + ": " + index_range(name, size));
       if (last)
-        throw ConfigError(origin, key, "names a whole [[" + name + "]] table: set one of its keys (" + parts[i] + ".KEY=value)");
+        throw ConfigError(origin, key,
+                          "names a whole [[" + name + "]] table: set one of its keys (" + parts[i] + ".KEY=value)");
       table = list->get(*index)->as_table();
       continue;
     }

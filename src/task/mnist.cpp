@@ -86,9 +86,8 @@ TaskEntry mnist_entry() {
   e.training_size = [](const TaskOptions& o) { return 10 * o.train_per_class; };
   e.classification = true;
   e.make = [](const TaskOptions& o, std::uint64_t seed) {
-    return std::make_unique<Mnist>(
-        find_data_dir(o.data_dir, o.job_file, "scripts/fetch_mnist.sh unpacks the digits into the repository's data/mnist"),
-        o.train_per_class, seed);
+    const std::string hint = "scripts/fetch_mnist.sh unpacks the digits into the repository's data/mnist";
+    return std::make_unique<Mnist>(find_data_dir(o.data_dir, o.job_file, hint), o.train_per_class, seed);
   };
   return e;
 }

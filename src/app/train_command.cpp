@@ -270,13 +270,24 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     std::printf("pgdx: run %s  (%d rank%s)\n  task %s, %zu training samples\n  model ", config.run.name.c_str(),
                 comm.size(), comm.size() == 1 ? "" : "s", task->name().c_str(), task->train().size());
     std::cout << config.model << ", p = " << model.num_params() << "\n";
-    long first = 1;
-    for (const run::Phase& phase : config.phases) {
+    // A run.steps below the phases' sum cuts them (run::phase_end_steps); an `until` test that
+    // ends a phase early gives its steps to the next one.
+    const std::vector<long> ends = run::phase_end_steps(config.phases, config.run.steps);
+    bool earlier_until = false;
+    for (std::size_t i = 0; i < config.phases.size(); ++i) {
+      const run::Phase& phase = config.phases[i];
+      const long first = i == 0 ? 1 : ends[i - 1] + 1;
       std::cout << "  optimizer " << phase.optimizer;
-      if (config.phases.size() > 1) std::cout << " for steps " << first << "-" << first + phase.steps - 1;
-      if (phase.until.any()) std::cout << " or until " << phase.until;
+      if (config.phases.size() > 1 && first > ends[i]) {
+        std::cout << " not run: run.steps = " << config.run.steps << " ends the run before it"
+                  << (earlier_until ? " (unless an until test ends an earlier phase)" : "");
+      } else if (config.phases.size() > 1) {  // (only a phase with a next one may have an `until` test)
+        std::cout << " for steps " << first << "-" << ends[i];
+        if (ends[i] - first + 1 < phase.steps) std::cout << " (run.steps = " << config.run.steps << " cuts it)";
+        if (phase.until.any()) std::cout << " or until " << phase.until;
+      }
       std::cout << "\n";
-      first += phase.steps;
+      earlier_until = earlier_until || phase.until.any();
     }
     // The Gram mode matters only to a phase that forms K; sample blocks only when set.
     const bool forms_gram = std::any_of(config.phases.begin(), config.phases.end(), [](const run::Phase& phase) {
@@ -326,7 +337,7 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
 
   std::unique_ptr<run::ProgressPrinter> progress;
   if (comm.is_root() && !args.quiet) {
-    progress = std::make_unique<run::ProgressPrinter>(config.run.steps, config.run.progress_every);
+    progress = std::make_unique<run::ProgressPrinter>(config.run.steps, config.run.progress_every, config.phases);
     trainer.add_recorder(*progress);
   }
   std::unique_ptr<RaiseSignalAtStep> test_signal;
@@ -361,9 +372,10 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
       const std::string command = postprocess_command(config.file, file->path());
       if (!command.empty()) std::printf("post-process: %s\n", command.c_str());
     }
-    std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %.6e  wall %.2f s  -> %s\n", status.c_str(),
-                summary.steps, summary.final_train_loss, summary.final_test_loss, summary.wall_seconds,
-                file->path().c_str());
+    char test_loss[32] = "-";  // a task without a test set has no test loss
+    if (task->test()) std::snprintf(test_loss, sizeof test_loss, "%.6e", summary.final_test_loss);
+    std::printf("pgdx: %s  steps %ld  train_loss %.6e  test_loss %s  wall %.2f s  -> %s\n", status.c_str(),
+                summary.steps, summary.final_train_loss, test_loss, summary.wall_seconds, file->path().c_str());
     std::fflush(stdout);
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -54,7 +55,30 @@ std::string type_name(const toml::node& node) {
   }
 }
 
+// `phase[1]` → ("phase", 1): the i-th table of an array of tables; a plain key has no index.
+std::pair<std::string, std::optional<std::size_t>> key_step(const std::string& part, const std::string& origin,
+                                                            const std::string& key) {
+  const auto open = part.find('[');
+  if (open == std::string::npos) return {part, std::nullopt};
+  const std::string digits = part.substr(open + 1, part.size() - open - 2);
+  if (open == 0 || part.back() != ']' || digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    throw ConfigError(origin, key, "'" + part + "' is not of the form name[i] with an index i >= 0");
+  return {part.substr(0, open), std::stoul(digits)};
+}
+
+// "the config has 3 [[phase]] tables, phase[0] to phase[2]": the indices there are, for messages.
+std::string index_range(const std::string& name, std::size_t size) {
+  const std::string tables = "[[" + name + "]] table";
+  if (size == 0) return "the config has no " + tables + "s";
+  if (size == 1) return "the config has 1 " + tables + ", " + name + "[0]";
+  return "the config has " + std::to_string(size) + " " + tables + "s, " + name + "[0] to " + name + "[" +
+         std::to_string(size - 1) + "]";
+}
+
 // Applies one `a.b.c=value` override; the value is parsed as TOML, else taken as a bare string.
+// `name[i]` in the key names the i-th of the [[name]] tables (phase[1].optimizer.lr): the key
+// names in error messages, so what a message names can be set.
 void apply_override(toml::table& root, const std::string& origin, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -69,13 +93,34 @@ void apply_override(toml::table& root, const std::string& origin, const std::str
   }
   const auto parts = split_key(key);
   toml::table* table = &root;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    toml::node* next = table->get(parts[i]);
-    if (!next) next = &table->insert(parts[i], toml::table{}).first->second;
-    if (!next->is_table()) throw ConfigError(origin, key, "override goes through '" + parts[i] + "', which is not a table");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto [name, index] = key_step(parts[i], origin, key);
+    const bool last = i + 1 == parts.size();
+    toml::node* next = table->get(name);
+    toml::array* list = next ? next->as_array() : nullptr;
+    if (index) {
+      if (next && !(list && list->is_array_of_tables()))
+        throw ConfigError(origin, key, "'" + name + "' is not a list of [[" + name + "]] tables");
+      const std::size_t size = list ? list->size() : 0;
+      if (*index >= size)
+        throw ConfigError(origin, key, "no " + parts[i] + ": " + index_range(name, size));
+      if (last)
+        throw ConfigError(origin, key,
+                          "names a whole [[" + name + "]] table: set one of its keys (" + parts[i] + ".KEY=value)");
+      table = list->get(*index)->as_table();
+      continue;
+    }
+    if (list && list->is_array_of_tables() && !list->empty())
+      throw ConfigError(origin, key, "'" + name + "' is a list of [[" + name + "]] tables: name one as " + name +
+                                         "[i] (" + index_range(name, list->size()) + ")");
+    if (last) {
+      table->insert_or_assign(name, *parsed.get("v"));
+      break;
+    }
+    if (!next) next = &table->insert(name, toml::table{}).first->second;
+    if (!next->is_table()) throw ConfigError(origin, key, "override goes through '" + name + "', which is not a table");
     table = next->as_table();
   }
-  table->insert_or_assign(parts.back(), *parsed.get("v"));
 }
 
 // Reads typed values by dotted key, remembering which keys were read so the rest are unknown.
@@ -387,6 +432,7 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
   for (const std::string& assignment : overrides) apply_override(root, origin, assignment);
   RunConfig c;
   c.file = origin;
+  c.task.job_file = origin;
   c.overrides = overrides;
   Reader r(root, origin);
 
@@ -467,12 +513,14 @@ RunConfig read(toml::table& root, const std::string& origin, const std::vector<s
       if (c.phases[i].until.needs_kernel() && c.run.ntk_every == 0)
         r.fail("phase[" + std::to_string(i) + "].until.kernel_drift_rate_below",
                "needs the kernel diagnostic: set run.ntk_every (docs/diagnostics.md)");
+    // run.steps may stop the run before the phases' end (run::phase_end_steps), never extend it.
     long total = 0;
     for (const run::Phase& phase : c.phases) total += phase.steps;
-    if (r.has("run.steps") && c.run.steps != total)
+    if (r.has("run.steps") && c.run.steps > total)
       r.fail("run.steps", "is " + std::to_string(c.run.steps) + " but the phases add up to " + std::to_string(total) +
-                              " (leave it out with [[phase]] tables)");
-    c.run.steps = total;
+                              " (a smaller run.steps stops the run early; to run longer, lengthen a phase: "
+                              "--set phase[i].steps=N)");
+    if (!r.has("run.steps")) c.run.steps = total;
   } else {
     run::Phase only{c.run.steps, {}, {}};
     read_optimizer(r, only.optimizer);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <numeric>
 
 #include "pgdx/build_info.hpp"
@@ -47,6 +48,8 @@ void RunFile::begin(const run::RunHeader& header) {
   guarded([&] {
     // A resumed file was rebuilt up to its checkpoint (io::rebuild_for_resume).
     if (header.resumed_from_step < 0) write_header(header);
+    // Where the data was found by the rule of task/data_dir.hpp; a resume (maybe from elsewhere) restates it.
+    if (!header.task.data_dir().empty()) writer_->file().set_attribute("data_dir", header.task.data_dir());
   });
 }
 
@@ -78,11 +81,13 @@ void RunFile::write_header(const run::RunHeader& header) {
   f.set_attribute("task", task.name());
   f.set_attribute("optimizer", phase_methods(config, "+"));  // "lm", or "lm+adamw" for phases
   if (config.phases.size() > 1) {
-    std::vector<std::int64_t> ends;
-    long end = 0;
-    for (const run::Phase& phase : config.phases) ends.push_back(end += phase.steps);
-    f.write("/phases/end_step", ends, {ends.size()});          // rewritten when an `until` test ends a phase
-    f.write("/phases/planned_end_step", ends, {ends.size()});  // the phases' `steps`, as configured
+    const auto int64 = [](const std::vector<long>& v) { return std::vector<std::int64_t>(v.begin(), v.end()); };
+    // Within run.steps (a smaller budget cuts the phases); rewritten when an `until` test ends a phase.
+    const auto ends = int64(run::phase_end_steps(config.phases, config.run.steps));
+    f.write("/phases/end_step", ends, {ends.size()});
+    // The phases' `steps`, as configured.
+    const auto planned = int64(run::phase_end_steps(config.phases, std::numeric_limits<long>::max()));
+    f.write("/phases/planned_end_step", planned, {planned.size()});
   }
   f.set_attribute("seed", static_cast<std::int64_t>(config.run.seed));
   f.set_attribute("num_params", static_cast<std::int64_t>(model.num_params()));
@@ -146,6 +151,7 @@ void RunFile::finish(const run::RunSummary& summary) {
   }
   f.write("/final/params", model_->params(), {model_->num_params()});
   f.set_attribute("steps_completed", static_cast<std::int64_t>(summary.steps));
+  if (config_.phases.size() > 1) f.set_attribute("phases_run", static_cast<std::int64_t>(summary.phases_run));
   f.set_attribute("wall_seconds", summary.wall_seconds);
   f.set_attribute("final_train_loss", summary.final_train_loss);
   f.set_attribute("final_test_loss", summary.final_test_loss);

@@ -33,6 +33,13 @@ double accuracy(const std::vector<double>& residual, const linalg::Matrix& y, do
 }
 }  // namespace
 
+std::vector<long> phase_end_steps(const std::vector<Phase>& phases, long budget) {
+  std::vector<long> ends;
+  long end = 0;
+  for (const Phase& phase : phases) ends.push_back(std::min(end += phase.steps, budget));
+  return ends;
+}
+
 std::vector<long> log_record_steps(long steps) {
   std::vector<long> out;
   for (long s = 1; s <= std::min(steps, 30L); ++s) out.push_back(s);
@@ -66,11 +73,9 @@ Trainer::Trainer(const TrainerOptions& options, problem::ResidualOperator& resid
     batch_problem_.set_all(task.train());
   else
     train_problem_.set_all(task.train());
-  long end = 0;
-  for (const Phase& phase : options.phases) {
-    phase_end_.push_back(end += phase.steps);
+  phase_end_ = phase_end_steps(options.phases, options.steps);
+  for (const Phase& phase : options.phases)
     records_cg_ = records_cg_ || phase.optimizer.solver == optim::CurvatureSolver::cg;
-  }
   if (options.record_log) log_steps_ = log_record_steps(options.steps);
   start_phase(0);
 }
@@ -303,6 +308,10 @@ RunSummary Trainer::run() {
   // Every rank ran the same loop, but timing is rank 0's.
   comm_.broadcast(&summary.wall_seconds, 1);
   summary.solve_space = last_solve_space_;
+  for (std::size_t phase = 0; phase < phase_end_.size(); ++phase) {
+    const long first = phase == 0 ? 1 : phase_end_[phase - 1] + 1;
+    if (first <= phase_end_[phase] && first <= summary.steps) summary.phases_run = phase + 1;
+  }
   if (summary.classification) summary.grokking = grokking_.metrics();
   for (Recorder* recorder : recorders_) recorder->end(summary);
   return summary;

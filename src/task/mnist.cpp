@@ -8,6 +8,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "pgdx/task/data_dir.hpp"
 #include "pgdx/task/task_registry.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
@@ -56,7 +57,7 @@ void append(Dataset& set, const std::vector<double>& pixels, std::size_t image, 
 
 }  // namespace
 
-Mnist::Mnist(const std::string& data_dir, std::size_t train_per_class, std::uint64_t seed) {
+Mnist::Mnist(const std::string& data_dir, std::size_t train_per_class, std::uint64_t seed) : data_dir_(data_dir) {
   train_.x.resize(kPixels, 0);
   train_.y.resize(kClasses, 0);
   test_.x.resize(kPixels, 0);
@@ -85,7 +86,8 @@ TaskEntry mnist_entry() {
   e.training_size = [](const TaskOptions& o) { return 10 * o.train_per_class; };
   e.classification = true;
   e.make = [](const TaskOptions& o, std::uint64_t seed) {
-    return std::make_unique<Mnist>(o.data_dir, o.train_per_class, seed);
+    const std::string hint = "scripts/fetch_mnist.sh unpacks the digits into the repository's data/mnist";
+    return std::make_unique<Mnist>(find_data_dir(o.data_dir, o.job_file, hint), o.train_per_class, seed);
   };
   return e;
 }

@@ -253,7 +253,15 @@ weight_decay = 0.1
   CHECK(c.run.name == "job_lm_then_adamw_seed3");
   CHECK(io::parse_run_config(phases, "job.toml").run.steps == 10);  // a run.steps equal to the sum is fine
   CHECK(error_of(phases, {"run.steps=12"}) ==
-        "job.toml: key 'run.steps': is 12 but the phases add up to 10 (leave it out with [[phase]] tables)");
+        "job.toml: key 'run.steps': is 12 but the phases add up to 10 (a smaller run.steps stops the run early; "
+        "to run longer, lengthen a phase: --set phase[i].steps=N)");
+  // A smaller run.steps cuts the phases in order; the phases keep their configured steps.
+  const auto short_run = io::parse_run_config(text, "job.toml", {"run.steps=3"});
+  CHECK(short_run.run.steps == 3);
+  CHECK(short_run.phases[0].steps == 4);
+  CHECK(run::phase_end_steps(short_run.phases, 3) == std::vector<long>{3, 3});   // phase 1 takes no step
+  CHECK(run::phase_end_steps(short_run.phases, 7) == std::vector<long>{4, 7});   // phase 1 cut
+  CHECK(run::phase_end_steps(short_run.phases, 10) == std::vector<long>{4, 10});  // as configured
   std::string bad_lr = text;
   bad_lr.replace(bad_lr.find("lr = 0.001"), 10, "lr = \"x\"");
   CHECK(error_of(bad_lr) == "job.toml: key 'phase[1].optimizer.lr': expected a number, got a string 'x'");
@@ -310,4 +318,40 @@ name = "adamw"
   CHECK(error_of(empty) ==
         "job.toml: key 'phase[0].until': needs at least one of train_loss_below, train_accuracy_at_least, "
         "kernel_drift_rate_below");
+}
+
+TEST_CASE("Overrides phase[i].KEY set a key of one [[phase]] table, and a bad index is one line", "[config]") {
+  const std::string text = kValid.substr(0, kValid.find("steps = 10\n")) +
+                           kValid.substr(kValid.find("steps = 10\n") + 11) + R"(
+[[phase]]
+steps = 4
+[phase.optimizer]
+name = "lm"
+[[phase]]
+steps = 6
+[phase.optimizer]
+name = "adamw"
+)";
+  const auto c = io::parse_run_config(text, "job.toml",
+                                      {"phase[1].optimizer.lr=0.25", "phase[0].steps=2", "phase[0].optimizer.mu=3.0"});
+  CHECK(c.phases[1].optimizer.lr == 0.25);
+  CHECK(c.phases[0].optimizer.lr == 0.01);  // the [optimizer] table's, untouched
+  CHECK(c.phases[0].optimizer.mu == 3.0);
+  CHECK(c.phases[0].steps == 2);
+  CHECK(c.run.steps == 8);
+  CHECK(c.effective_toml.find("lr = 0.25") != std::string::npos);  // the stored config says so
+  CHECK(error_of(text, {"phase[2].steps=5"}) ==
+        "job.toml: key 'phase[2].steps': no phase[2]: the config has 2 [[phase]] tables, phase[0] to phase[1]");
+  CHECK(error_of(kValid, {"phase[0].steps=5"}) ==
+        "job.toml: key 'phase[0].steps': no phase[0]: the config has no [[phase]] tables");
+  CHECK(error_of(text, {"phase[x].steps=5"}) ==
+        "job.toml: key 'phase[x].steps': 'phase[x]' is not of the form name[i] with an index i >= 0");
+  CHECK(error_of(text, {"phase.steps=5"}) ==
+        "job.toml: key 'phase.steps': 'phase' is a list of [[phase]] tables: name one as phase[i] (the config has 2 "
+        "[[phase]] tables, phase[0] to phase[1])");
+  CHECK(error_of(text, {"phase[1]=5"}) ==
+        "job.toml: key 'phase[1]': names a whole [[phase]] table: set one of its keys (phase[1].KEY=value)");
+  CHECK(error_of(text, {"phase[1].optimizer.lrr=0.1"}) == "job.toml: key 'phase[1].optimizer.lrr': unknown key");
+  CHECK(error_of(text, {"optimizer[0].lr=0.1"}) == "job.toml: key 'optimizer[0].lr': 'optimizer' is not a list of "
+                                                   "[[optimizer]] tables");
 }

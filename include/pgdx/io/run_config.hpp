@@ -50,7 +50,9 @@ struct RunConfig {
   double residual_scale = 1.0;  // loss.residual_scale γ: e = γ (f − y)
   loss::LossKind loss_kind = loss::LossKind::squared;  // loss.kind: mse | cross_entropy
   problem::ProblemOptions problem;    // how K is formed and laid out, for the whole run
-  std::vector<run::Phase> phases;     // ≥ 1 (a run without [[phase]] tables is one); steps add up to run.steps
+  // ≥ 1 (a run without [[phase]] tables is one); their steps add up to run.steps, or more: a
+  // smaller run.steps stops the run early (run::phase_end_steps).
+  std::vector<run::Phase> phases;
 };
 
 // What the training loop needs of a config (run/trainer_options.hpp).
@@ -61,7 +63,8 @@ std::string phase_methods(const RunConfig& config, const std::string& separator)
 
 // True when two effective configs (RunConfig::effective_toml) describe the same single-phase run
 // but for run.steps: a run interrupted under one may be continued under the other (a longer or
-// shorter budget). Phased runs never qualify: their phases' steps add up to run.steps.
+// shorter budget). Phased runs never qualify: their checkpoint holds the phase ends as cut to the
+// budget they started with.
 bool same_run_except_steps(const std::string& effective_toml_a, const std::string& effective_toml_b);
 
 // Reads, overrides and validates. Throws ConfigError (missing file, syntax, unknown key, wrong

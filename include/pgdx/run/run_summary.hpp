@@ -1,5 +1,6 @@
 #pragma once
 // How a run ended, with the numbers a run file's final attributes and the summary line carry.
+#include <cstddef>
 #include <string>
 
 #include "pgdx/run/grokking.hpp"
@@ -23,6 +24,9 @@ struct RunSummary {
   bool classification = false;
   GrokkingMetrics grokking;  // classification runs: from the whole history (a resumed run's too)
   double final_train_accuracy = 0.0, final_test_accuracy = 0.0;
+  // Phases that took at least one step (they run in order): fewer than the run's phases when
+  // run.steps cut it short, or it ended early.
+  std::size_t phases_run = 0;
 };
 
 }  // namespace pgdx::run

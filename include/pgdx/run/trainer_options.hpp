@@ -32,7 +32,14 @@ struct TrainerOptions {
   double residual_scale = 1.0;  // γ of e = γ(f − y): accuracy undoes it
   double grokking_test_accuracy = 0.8;  // classification: "generalised" = test accuracy ≥ this
   problem::ProblemOptions problem;      // one problem for the whole run
-  std::vector<Phase> phases;            // ≥ 1; their steps add up to `steps`
+  // ≥ 1; their steps add up to at least `steps`. Fewer steps cut the run short: the phases run in
+  // order and the one running at step `steps` ends there (phase_end_steps).
+  std::vector<Phase> phases;
 };
+
+// The step at which each phase ends, cumulative: its `steps` added in order, each end cut to
+// `budget` (the run's steps, ≤ their sum). A phase that would start after the budget takes no
+// step: it ends where its predecessor does (phase_end_steps(p, sum) are the ends as configured).
+std::vector<long> phase_end_steps(const std::vector<Phase>& phases, long budget);
 
 }  // namespace pgdx::run

@@ -41,6 +41,8 @@ class Task {
   }
   // Targets are one-hot classes: accuracy = argmax of the output vs argmax of the target.
   virtual bool classification() const { return false; }
+  // The directory the data was read from (task.data_dir found, absolute); empty for generated data.
+  virtual std::string data_dir() const { return {}; }
 };
 
 // The task options.name names (task_registry.hpp), built for this seed.

@@ -108,10 +108,14 @@ BlasThreadChoice choose_blas_threads(const EnvironmentLookup& getenv, const Rank
       return choice;
     }
   }
+  // Slurm's CPUs and the node's share are capped at the rank's own mask: a launcher that bound the
+  // rank to fewer CPUs (Open MPI's mpirun binds 1-2 ranks to a core each by default) would time-share the rest.
   if (const std::optional<int> count = thread_count(getenv, "SLURM_CPUS_PER_TASK")) {
-    choice.threads = *count;
+    choice.threads = std::max(1, std::min(*count, placement.rank_cpus));
     choice.source = BlasThreadSource::slurm;
     choice.reason = "SLURM_CPUS_PER_TASK=" + std::to_string(*count);
+    if (placement.rank_cpus < *count)
+      choice.reason += ", " + std::to_string(placement.rank_cpus) + " in this rank's affinity mask";
     return choice;
   }
   const int ranks_on_node = std::max(1, placement.ranks_on_node);

@@ -61,10 +61,14 @@ TEST_CASE("blas threads: an explicit variable wins in the order OpenBLAS reads t
   const BlasThreadChoice omp = choose({{"OMP_NUM_THREADS", "4,2"}}, p);  // OpenMP's nested list: the first
   CHECK(omp.threads == 4);
   CHECK(omp.reason == "OMP_NUM_THREADS=4,2");
-  const BlasThreadChoice slurm = choose({{"SLURM_CPUS_PER_TASK", "4"}}, p);
+  const BlasThreadChoice slurm = choose({{"SLURM_CPUS_PER_TASK", "4"}}, node(8, 2, 8));
   CHECK(slurm.threads == 4);
   CHECK(slurm.source == BlasThreadSource::slurm);
   CHECK(slurm.reason == "SLURM_CPUS_PER_TASK=4");
+  const BlasThreadChoice slurm_bound = choose({{"SLURM_CPUS_PER_TASK", "4"}}, node(8, 2, 1));
+  CHECK(slurm_bound.threads == 1);  // mpirun bound the rank to one core of its four
+  CHECK(slurm_bound.reason == "SLURM_CPUS_PER_TASK=4, 1 in this rank's affinity mask");
+  CHECK(choose({{"OPENBLAS_NUM_THREADS", "4"}}, node(8, 2, 1)).threads == 4);  // explicit: as asked
   CHECK(choose({{"OPENBLAS_NUM_THREADS", ""}}, p).source == BlasThreadSource::node_share);  // empty = unset
   CHECK(std::string(pgdx::parallel::to_string(BlasThreadSource::environment)) == "env");
   CHECK(std::string(pgdx::parallel::to_string(BlasThreadSource::node_share)) == "node");

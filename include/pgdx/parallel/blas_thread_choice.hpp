@@ -2,7 +2,8 @@
 // How many BLAS threads each rank uses: pgdx chooses at start-up, before the first BLAS call.
 //   1. An explicit OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS wins: the variables
 //      the linked OpenBLAS (pthreads build) reads when it loads, in its order of precedence.
-//   2. Else Slurm's SLURM_CPUS_PER_TASK: the CPUs the job asked for each task.
+//   2. Else Slurm's SLURM_CPUS_PER_TASK (the CPUs the job asked for each task), at most the
+//      rank's own affinity mask (the launcher may have bound the rank to fewer CPUs).
 //   3. Else the node's share: the CPUs the node's ranks may run on (the union of their affinity
 //      masks) divided by the ranks on the node, at most the rank's own mask, at least 1.
 // Ranks that fill a node get one thread each (more would make each rank's threads fight the other

@@ -9,6 +9,7 @@
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/mlp.hpp"
 #include "pgdx/optim/levenberg_marquardt.hpp"
+#include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/util/errors.hpp"
 #include "pgdx/util/rng.hpp"
@@ -90,6 +91,8 @@ int run_lm_step_bench(const LmStepBenchArguments& args, const parallel::Comm& co
                 comm.size(), distributed ? "distributed, ScaLAPACK" : "whole on each rank, LAPACK", args.block,
                 args.steps);
     std::printf("blas_core=%s\n", linalg::blas_core_description().c_str());
+    if (const auto threads = parallel::blas_threads_in_effect())
+      std::printf("blas_threads=%d  (%s)\n", threads->threads, parallel::describe(*threads).c_str());
     std::printf("phase=residual       seconds=%.4e\n", median(t_residual));
     std::printf("phase=gram           seconds=%.4e  gflops=%.1f\n", median(t_gram), gram_rate);
     std::printf("phase=factorization  seconds=%.4e\n", median(t_factor));

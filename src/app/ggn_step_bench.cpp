@@ -9,6 +9,7 @@
 #include "pgdx/linalg/dgemm_ceiling.hpp"
 #include "pgdx/model/transformer.hpp"
 #include "pgdx/optim/ggn_conjugate_gradient.hpp"
+#include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/problem/residual_problem.hpp"
 #include "pgdx/task/modular_addition_sequence.hpp"
 #include "pgdx/util/errors.hpp"
@@ -96,6 +97,8 @@ int run_ggn_step_bench(const GgnStepBenchArguments& args, const parallel::Comm& 
                 options.vocab, options.width, options.heads, options.blocks, options.mlp_width, p, args.batch,
                 args.sample_block, comm.size(), args.cg_iterations, args.repeats);
     std::printf("blas_core=%s\n", linalg::blas_core_description().c_str());
+    if (const auto threads = parallel::blas_threads_in_effect())
+      std::printf("blas_threads=%d  (%s)\n", threads->threads, parallel::describe(*threads).c_str());
     std::printf("phase=forward        seconds=%.4e  gflops=%.1f\n", median(t_forward), rate(forward_flops, median(t_forward)));
     std::printf("phase=jvp            seconds=%.4e  gflops=%.1f\n", median(t_jvp), rate(2 * forward_flops, median(t_jvp)));
     std::printf("phase=vjp            seconds=%.4e  gflops=%.1f\n", median(t_vjp), rate(2 * forward_flops, median(t_vjp)));

@@ -15,6 +15,7 @@
 #include "pgdx/build_info.hpp"
 #include "pgdx/io/h5_file.hpp"
 #include "pgdx/linalg/blas_kernels.hpp"
+#include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/parallel/comm.hpp"
 #include "pgdx/util/errors.hpp"
 #include "sweep_command.hpp"
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
   const bool root = needs_mpi ? pgdx::parallel::Comm::world().is_root() : true;
   const int code = [&]() -> int {
     try {
+      if (needs_mpi) pgdx::parallel::configure_blas_threads(pgdx::parallel::Comm::world());  // before any BLAS call
       if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
       if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
       if (*ggn_step) return pgdx::app::run_ggn_step_bench(ggn_bench, pgdx::parallel::Comm::world());

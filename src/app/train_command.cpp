@@ -19,6 +19,7 @@
 #include "pgdx/io/run_lock.hpp"
 #include "pgdx/linalg/blas_kernels.hpp"
 #include "pgdx/model/model_registry.hpp"
+#include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/run/loop_control.hpp"
 #include "pgdx/run/progress.hpp"
 #include "pgdx/run/trainer.hpp"
@@ -300,6 +301,8 @@ int run_configured(const io::RunConfig& config, const TrainArguments& args, cons
     if (config.problem.sample_block > 0) std::cout << "sample blocks of " << config.problem.sample_block << ", ";
     std::cout << "loss " << loss::to_string(config.loss_kind) << " (" << loss::to_string(config.reduction) << ")\n";
     std::cout << "  BLAS kernels " << linalg::blas_core_description() << "\n";
+    if (const auto threads = parallel::blas_threads_in_effect())
+      std::cout << "  BLAS threads " << parallel::describe(*threads) << "\n";
     std::fflush(stdout);
   }
 

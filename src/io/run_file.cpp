@@ -9,6 +9,7 @@
 #include "pgdx/build_info.hpp"
 #include "pgdx/io/checkpoint_file.hpp"
 #include "pgdx/linalg/blas_kernels.hpp"
+#include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/util/host_clock.hpp"
 
 namespace pgdx::io {
@@ -94,6 +95,15 @@ void RunFile::write_header(const run::RunHeader& header) {
   f.set_attribute("num_train", static_cast<std::int64_t>(task.train().size()));
   f.set_attribute("num_outputs", static_cast<std::int64_t>(model.output_dim()));
   f.set_attribute("ranks", static_cast<std::int64_t>(header.ranks));
+  // Threads change a step's time, not its result (tests/e2e/test_blas_threads.py); recorded to read
+  // step_seconds by. Set by pgdx at start-up (parallel/blas_thread_choice.hpp).
+  if (const auto threads = parallel::blas_threads_in_effect()) {
+    f.set_attribute("blas_threads", static_cast<std::int64_t>(threads->threads));
+    f.set_attribute("blas_threads_source", std::string(parallel::to_string(threads->source)));
+    f.set_attribute("blas_threads_reason", threads->reason);
+    f.set_attribute("ranks_per_node", static_cast<std::int64_t>(threads->placement.max_ranks_per_node));
+    f.set_attribute("nodes", static_cast<std::int64_t>(threads->placement.nodes));
+  }
   f.set_attribute("started_at", utc_now());
   f.write("/init/params", model.params(), {model.num_params()});
   write_samples(f, "/data/train_x", task.train().x);

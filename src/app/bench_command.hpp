@@ -28,6 +28,20 @@ struct GgnStepBenchArguments {
   std::uint64_t seed = 0;
 };
 
+struct SolveBenchArguments {
+  int n = 6900;  // Fig. 5's parameter-space system
+  int block = 64;
+  std::string grid = "auto";  // or RxC
+  int repeats = 3;
+  bool lapack = true;  // also time LAPACK on rank 0 alone
+  std::uint64_t seed = 0;
+};
+
+// `pgdx bench solve`: Cholesky factorisation + solve of an SPD n × n matrix with LAPACK on one rank
+// and with ScaLAPACK block-cyclic over all ranks, GFLOP/s against the dgemm ceiling measured in the
+// same run; last line `speedup_scalapack_over_lapack=<ratio>` when both ran.
+int run_solve_bench(const SolveBenchArguments& args, const parallel::Comm& comm);
+
 // `pgdx bench ggn-step`: times the matrix-free pieces of a GGN–CG step on the transformer (forward,
 // jvp, vjp, GGN product, CG iteration, whole step with a fixed CG iteration count) on the
 // modular-addition sequences, with GFLOP/s of a dense-layer flop model against the dgemm ceiling

@@ -113,6 +113,16 @@ int main(int argc, char** argv) {
   ggn_step->add_option("--repeats", ggn_bench.repeats, "Timed repeats (the median is reported)")->capture_default_str();
   ggn_step->add_option("--seed", ggn_bench.seed, "Seed of data split and init")->capture_default_str();
 
+  pgdx::app::SolveBenchArguments solve_bench;
+  CLI::App* solve = bench_cmd->add_subcommand("solve", "Cholesky + solve of an SPD matrix: LAPACK on 1 rank vs ScaLAPACK");
+  solve->add_option("--n", solve_bench.n, "Matrix order")->capture_default_str();
+  solve->add_option("--block", solve_bench.block, "Block-cyclic block size")->capture_default_str();
+  solve->add_option("--grid", solve_bench.grid, "BLACS grid: auto or RxC (R*C = ranks)")->capture_default_str();
+  solve->add_option("--repeats", solve_bench.repeats, "Timed repeats (the median is reported)")->capture_default_str();
+  solve->add_option("--seed", solve_bench.seed, "Seed of the matrix")->capture_default_str();
+  bool solve_no_lapack = false;
+  solve->add_flag("--no-lapack", solve_no_lapack, "Skip the 1-rank LAPACK timing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +144,10 @@ int main(int argc, char** argv) {
       if (needs_mpi) pgdx::parallel::configure_blas_threads(pgdx::parallel::Comm::world());  // before any BLAS call
       if (*train_cmd) return pgdx::app::run_train(train, pgdx::parallel::Comm::world());
       if (*lm_step) return pgdx::app::run_lm_step_bench(bench, pgdx::parallel::Comm::world());
+      if (*solve) {
+        solve_bench.lapack = !solve_no_lapack;
+        return pgdx::app::run_solve_bench(solve_bench, pgdx::parallel::Comm::world());
+      }
       if (*ggn_step) return pgdx::app::run_ggn_step_bench(ggn_bench, pgdx::parallel::Comm::world());
       if (*sweep_cmd) return pgdx::app::run_sweep(sweep, [] { return pgdx::parallel::Comm::world(); });
       if (*plan_cmd) return pgdx::app::run_plan(plan_file, plan_overrides, plan_ranks, plan_points);

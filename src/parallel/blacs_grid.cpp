@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 extern "C" {
 int Csys2blacs_handle(MPI_Comm comm);
@@ -15,12 +16,23 @@ void Cblacs_gridexit(int context);
 
 namespace pgdx::parallel {
 
-BlacsGrid::BlacsGrid(const Comm& comm) : comm_(comm) {
-  const int p = comm.size();
+namespace {
+
+int smaller_factor(int p) {
   int rows = static_cast<int>(std::sqrt(static_cast<double>(p)));
   while (rows > 1 && p % rows != 0) --rows;
-  npcol_ = rows;  // the smaller factor
-  nprow_ = p / rows;
+  return rows;
+}
+
+}  // namespace
+
+BlacsGrid::BlacsGrid(const Comm& comm) : BlacsGrid(comm, smaller_factor(comm.size()),
+                                                   comm.size() / smaller_factor(comm.size())) {}
+
+BlacsGrid::BlacsGrid(const Comm& comm, int nprow, int npcol) : comm_(comm), nprow_(nprow), npcol_(npcol) {
+  if (nprow < 1 || npcol < 1 || nprow * npcol != comm.size())
+    throw std::invalid_argument("BLACS grid " + std::to_string(nprow) + " x " + std::to_string(npcol) +
+                                " does not match " + std::to_string(comm.size()) + " ranks");
   const int system = Csys2blacs_handle(MPI_Comm_f2c(static_cast<MPI_Fint>(comm.handle())));
   context_ = system;
   Cblacs_gridinit(&context_, "Row", nprow_, npcol_);

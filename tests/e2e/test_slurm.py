@@ -3,6 +3,7 @@ an array sweep completes every point and the dependent post-processing job draws
 a preempted array element checkpoints, requeues itself alone and finishes with the same result
 as an uninterrupted run. Skipped with the reason where Slurm cannot run (not root, not installed)."""
 import os
+import pathlib
 import shutil
 import subprocess
 import time
@@ -136,3 +137,35 @@ def test_an_array_submitted_twice_computes_every_point_once(slurm, tmp_path):
     for job in jobs:  # every element of both arrays succeeded: sacct may be absent, the logs say it
         for log in out.glob(f"slurm-{job}_*.out"):
             assert "error" not in log.read_text().lower(), log.read_text()
+
+
+def test_the_installed_templates_run_an_installed_pgdx_outside_any_source_tree(slurm, tmp_path):
+    """`cmake --install` puts the templates in PREFIX/share/pgdx/slurm; submitted from a folder that
+    holds no build/ and no scripts/, they find pgdx and pgdx-post on PATH and the Open MPI settings
+    in PREFIX/share/pgdx."""
+    build_dir = pathlib.Path(os.environ.get("PGDX_BUILD_DIR", pathlib.Path(PGDX).parent))
+    prefix = tmp_path / "prefix"
+    subprocess.run(["cmake", "--install", build_dir, "--prefix", prefix], check=True, capture_output=True)
+    share = prefix / "share" / "pgdx"
+    assert (share / "mpi_env.sh").is_file()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PATH": f"{prefix / 'bin'}:{os.environ['PATH']}"}
+    env.pop("PGDX_ROOT", None)
+    config = share / "jobs" / "smoke_sweep.toml"
+    sbatch = ["sbatch", "--parsable", f"--chdir={work}"]
+    array = subprocess.run([*sbatch, "--array=0-1", "-n", "1", "--output=slurm-%A_%a.out",
+                            share / "slurm" / "sweep.sbatch", config, "runs"],
+                           capture_output=True, text=True, cwd=work, env=env, check=True).stdout.strip()
+    subprocess.run([*sbatch, f"--dependency=afterany:{array}", "--output=slurm-post.out",
+                    share / "slurm" / "postprocess.sbatch", "fig3", "runs", config],
+                   capture_output=True, text=True, cwd=work, env=env, check=True)
+    wait_for_empty_queue()
+    logs = "".join(p.read_text() for p in work.glob("slurm-*.out"))
+    files = sorted((work / "runs").glob("*.h5"))
+    assert len(files) == 2, logs
+    for path in files:
+        with h5py.File(path, "r") as f:
+            assert f.attrs["status"] == "completed", logs
+    assert (work / "runs" / "fig3.png").read_bytes()[:4] == b"\x89PNG", logs
+    assert "figure written to" in (work / "slurm-post.out").read_text()

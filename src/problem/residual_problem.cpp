@@ -115,9 +115,10 @@ bool ResidualProblem::parameter_gram(parallel::DistMatrix& g) {
   gather_columns(comm_, coefficients_local_, coefficients_full_);
   if (!residual_.parameter_gram(all_samples(), g_whole_)) return false;
   const int p = static_cast<int>(model_.num_params());
-  // Whole on every rank (LAPACK): measured for Fig. 5 (p = 6 900) on 2 ranks, 3.7 s per LM step
-  // whole against 12 s block-cyclic on the 2 × 1 grid (docs/performance.md).
-  const std::shared_ptr<const parallel::BlacsGrid> grid;
+  // Every rank forms the whole JᵀJ (one syrk, cheap next to the factorisation) and keeps its
+  // blocks; large systems are factored block-cyclic like K (docs/performance.md, "LM in the
+  // parameter space": Fig. 5 on 2 ranks, whole on every rank vs block-cyclic on the 1 × 2 grid).
+  const auto& grid = p >= options_.gram_distributed_min_rows ? grid_ : nullptr;
   if (g.rows() != p || g.grid_handle() != grid || g.block() != options_.gram_block) g = parallel::DistMatrix(grid, p, p, options_.gram_block);
   for (int jl = 0; jl < g.local_cols(); ++jl) {
     const auto col = static_cast<std::size_t>(g.global_col(jl));

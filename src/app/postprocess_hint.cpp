@@ -8,10 +8,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The figures postprocess/__main__.py draws from a job's own runs: fig2 has no job, and fig10 is
-// drawn from fig1's runs (tests/e2e/test_everyday_tools.py holds this list to the package's).
-constexpr const char* kFigures[] = {"fig1", "fig3", "fig4",  "fig5",  "fig6",  "fig7",
-                                    "fig8", "fig9", "fig11", "fig12", "fig13"};
+// The figures postprocess/__main__.py draws from a job's own runs: fig2 has no job
+// (tests/e2e/test_everyday_tools.py holds this list to the package's).
+constexpr const char* kFigures[] = {"fig1", "fig3",  "fig4",  "fig5",  "fig6",  "fig7",
+                                    "fig8", "fig9", "fig10", "fig11", "fig12", "fig13"};
 // Draws any history quantity of any runs: the fallback for jobs of no figure.
 constexpr const char* kGenericCommand = "seed-bands";
 

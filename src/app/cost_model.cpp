@@ -72,8 +72,8 @@ Machine reference_machine() {
   // Per core, one BLAS thread, measured on the 2-vCPU VM (docs/scaling.md, "Parameters"):
   m.gemm_rate = 40e9;           // the update phase's forward pass, 784-250-10, n = 200
   m.gram_rate = 23e9;           // the 1-rank Gram phase of the MNIST LM step (bench lm-step)
-  m.cholesky_rate = 46e9;        // LAPACK dpotrf, n = 2 000 (bench solve)
-  m.scalapack_efficiency = 0.75; // pdpotrf per rank on 1 × 2, n = 2 000 (bench solve: 68.7 GFLOP/s) / dpotrf
+  m.cholesky_rate = 46e9;       // LAPACK dpotrf, n = 2 000 (bench solve)
+  m.scalapack_efficiency = 0.75;  // pdpotrf per rank on 1 × 2, n = 2 000 (bench solve: 68.7 GFLOP/s) / dpotrf
   m.eigen_rate = 8e9;           // plan.cpp's dsyevd rate (not re-measured here)
   m.memory_rate = 20e9;         // a 32 MB copy (numpy) measured 43 GB/s: half of it
   m.matvec_rate = 1e9;          // the rest of the 1-rank solve phase (triangular solves, Kz)

@@ -122,6 +122,41 @@ Plan matrix_free_plan(const io::RunConfig& c, int ranks, Plan plan) {
 
 }  // namespace
 
+namespace {
+
+std::optional<StepShape> step_shape_for(const io::RunConfig& c, const task::Task& task) {
+  if (c.model.kind != model::ModelKind::mlp) return std::nullopt;
+  const auto phase = std::find_if(c.phases.begin(), c.phases.end(), [](const run::Phase& ph) {
+    return ph.optimizer.method == optim::Method::lm || ph.optimizer.method == optim::Method::gn;
+  });
+  if (phase == c.phases.end()) return std::nullopt;
+  StepShape shape;
+  shape.layers = c.model.layers;
+  shape.bias = c.model.bias;
+  const std::size_t train = task.train().size();
+  shape.samples = c.run.batch_size == 0 ? train : std::min(c.run.batch_size, train);
+  const double rows = static_cast<double>(shape.samples * shape.layers.back());
+  const optim::OptimizerOptions& o = phase->optimizer;
+  shape.gauss_newton = o.method == optim::Method::gn;
+  // LM in the parameter space (p × p system) is not what the model describes.
+  if (!shape.gauss_newton && (o.solve_space == optim::SolveSpace::parameter ||
+                              (o.solve_space == optim::SolveSpace::automatic && mlp_params(shape.layers, shape.bias) < rows)))
+    return std::nullopt;
+  const model::ModelEntry& model = model::find_model(c.model.kind);
+  shape.structured = c.problem.gram != problem::GramMode::explicit_rows && model.capabilities(c.model).structured_gram &&
+                     task.residual_kind() == task::ResidualKind::output_minus_target;
+  shape.block = c.problem.gram_block;
+  shape.distributed_min_rows = c.problem.gram_distributed_min_rows;
+  return shape;
+}
+
+}  // namespace
+
+std::optional<StepShape> second_order_step_shape(const io::RunConfig& c) {
+  if (c.model.kind != model::ModelKind::mlp) return std::nullopt;
+  return step_shape_for(c, *task::make_task(c.task, c.run.seed));
+}
+
 Plan make_plan(const io::RunConfig& c, int ranks) {
   const optim::OptimizerOptions& first = c.phases.front().optimizer;  // the first phase's system
   Plan plan;
@@ -184,6 +219,12 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   plan.bytes_per_rank = bytes;
   const double forward_backward = 6.0 * p * n / P / kVectorRate;
   plan.seconds_per_step = forward_backward + flops_gram / kGemmRate / P + seconds_solve;
+  plan.step_shape = step_shape_for(c, *task);
+  if (plan.step_shape) {
+    plan.step_cost = model_step(*plan.step_shape, ranks, reference_machine());
+    const bool first_is_it = first.method == optim::Method::lm || first.method == optim::Method::gn;
+    if (first_is_it) plan.seconds_per_step = plan.step_cost.seconds();
+  }
   plan.seconds_total = plan.seconds_per_step * static_cast<double>(c.run.steps) +
                        recorded_steps(c) * 2.0 * p * samples / P / kVectorRate;
   add_kernel_diagnostic(c, widths, inputs, plan);
@@ -213,6 +254,7 @@ std::ostream& operator<<(std::ostream& os, const Plan& plan) {
     os << "kernel diagnostic: K on the probe, " << plan.kernel_rows << " × " << plan.kernel_rows << ", about "
        << plan.kernel_records << " recordings of ≈ " << duration(plan.seconds_per_kernel_record) << " each ("
        << duration(plan.kernel_records * plan.seconds_per_kernel_record) << " of the run's time below)\n";
+  if (plan.step_shape) print_step_cost(os, *plan.step_shape, plan.step_cost, reference_machine());
   os << "time ≈ " << duration(plan.seconds_per_step) << " per step, " << duration(plan.seconds_total)
      << " per run (rough: rates of docs/performance.md)\n";
   if (plan.conditional_phases)

@@ -7,8 +7,10 @@
 // machine (docs/performance.md) and are order-of-magnitude figures.
 #include <cstddef>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
+#include "cost_model.hpp"
 #include "pgdx/io/run_config.hpp"
 
 namespace pgdx::app {
@@ -29,7 +31,15 @@ struct Plan {
   double seconds_per_step = 0.0;
   double seconds_total = 0.0;
   bool conditional_phases = false;  // some [phase.until] may end a phase early: the time is an upper bound
+  // The first LM/GN phase of an MLP in the sample space: its step by the cost model (cost_model.hpp),
+  // which also gives seconds_per_step when that phase is the first.
+  std::optional<StepShape> step_shape;
+  StepCost step_cost;
 };
+
+// The shape of the config's first LM or GN step that the cost model covers (an MLP solving in the
+// N × N sample space), if any.
+std::optional<StepShape> second_order_step_shape(const io::RunConfig& config);
 
 Plan make_plan(const io::RunConfig& config, int ranks);
 std::ostream& operator<<(std::ostream& os, const Plan& plan);

@@ -15,7 +15,18 @@ int run_plan(const std::string& file, const std::vector<std::string>& overrides,
   const io::RunConfig config = spec.point_config(0);
   std::printf("plan for %s%s (%s, %s)\n", file.c_str(), spec.count() > 1 ? " (first of the sweep's points)" : "",
               io::phase_methods(config, "+").c_str(), config.task.name.c_str());
-  std::cout << make_plan(config, ranks);
+  const Plan plan = make_plan(config, ranks);
+  std::cout << plan;
+  // A sweep whose first point is first-order (Fig. 1: SGD first) may still have LM/GN points: the
+  // step model of the first of them.
+  for (std::size_t k = 1; !plan.step_shape && k < spec.count(); ++k) {
+    const io::RunConfig point = spec.point_config(k);
+    if (const auto shape = second_order_step_shape(point)) {
+      std::printf("the sweep's first LM/GN point, %zu (%s):\n", k, point.run.name.c_str());
+      print_step_cost(std::cout, *shape, model_step(*shape, ranks, reference_machine()), reference_machine());
+      break;
+    }
+  }
   const double available = available_memory_bytes();
   if (available > 0) std::printf("this node has %.2f GiB available\n", available / 1073741824.0);
   if (every_point) {
@@ -24,10 +35,10 @@ int run_plan(const std::string& file, const std::vector<std::string>& overrides,
     double total = 0.0;
     for (std::size_t k = 0; k < spec.count(); ++k) {
       const io::RunConfig point = spec.point_config(k);
-      const Plan plan = make_plan(point, ranks);
-      total += plan.seconds_total;
-      std::printf("point %zu %s: %.3g s per run, %.3g GiB per rank\n", k, point.run.name.c_str(), plan.seconds_total,
-                  plan.bytes_per_rank / 1073741824.0);
+      const Plan point_plan = make_plan(point, ranks);
+      total += point_plan.seconds_total;
+      std::printf("point %zu %s: %.3g s per run, %.3g GiB per rank\n", k, point.run.name.c_str(), point_plan.seconds_total,
+                  point_plan.bytes_per_rank / 1073741824.0);
     }
     std::printf("sweep_points=%zu sweep_seconds=%.6g\n", spec.count(), total);
   }

@@ -1,5 +1,7 @@
 #include "cost_model.hpp"
 
+#include "pgdx/parallel/blacs_grid.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -85,12 +87,7 @@ Machine reference_machine() {
   return m;
 }
 
-void grid_shape(int ranks, int& rows, int& cols) {
-  rows = static_cast<int>(std::sqrt(static_cast<double>(ranks)));
-  while (rows > 1 && ranks % rows != 0) --rows;
-  rows = std::max(rows, 1);
-  cols = ranks / rows;
-}
+void grid_shape(int ranks, int& rows, int& cols) { parallel::default_grid_shape(ranks, rows, cols); }
 
 double mlp_params(const std::vector<std::size_t>& d, bool bias) {
   double p = 0.0;

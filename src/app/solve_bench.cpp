@@ -16,6 +16,7 @@
 #include "pgdx/parallel/blas_thread_choice.hpp"
 #include "pgdx/parallel/dist_matrix.hpp"
 #include "pgdx/util/errors.hpp"
+#include "pgdx/util/rng.hpp"
 
 namespace pgdx::app {
 namespace {
@@ -26,11 +27,8 @@ namespace {
 double spd_entry(int i, int j, int n, std::uint64_t seed) {
   if (i == j) return static_cast<double>(n);
   const auto lo = static_cast<std::uint64_t>(i < j ? i : j), hi = static_cast<std::uint64_t>(i < j ? j : i);
-  std::uint64_t h = seed ^ (lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL);
-  h ^= h >> 31;
-  h *= 0xBF58476D1CE4E5B9ULL;
-  h ^= h >> 29;
-  return static_cast<double>(h >> 11) * 0x1.0p-53 - 0.5;
+  std::uint64_t x = seed ^ (lo << 32 | hi);  // indices below 2^32: one word per unordered pair
+  return static_cast<double>(splitmix64(x) >> 11) * 0x1.0p-53 - 0.5;
 }
 
 void fill_spd(parallel::DistMatrix& a, std::uint64_t seed) {

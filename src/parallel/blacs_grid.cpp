@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -16,18 +17,25 @@ void Cblacs_gridexit(int context);
 
 namespace pgdx::parallel {
 
+void default_grid_shape(int ranks, int& rows, int& cols) {
+  rows = static_cast<int>(std::sqrt(static_cast<double>(ranks)));
+  while (rows > 1 && ranks % rows != 0) --rows;
+  rows = std::max(rows, 1);
+  cols = ranks / rows;
+}
+
 namespace {
 
-int smaller_factor(int p) {
-  int rows = static_cast<int>(std::sqrt(static_cast<double>(p)));
-  while (rows > 1 && p % rows != 0) --rows;
+int default_rows(int ranks) {
+  int rows = 1, cols = 1;
+  default_grid_shape(ranks, rows, cols);
   return rows;
 }
 
 }  // namespace
 
-BlacsGrid::BlacsGrid(const Comm& comm) : BlacsGrid(comm, smaller_factor(comm.size()),
-                                                   comm.size() / smaller_factor(comm.size())) {}
+BlacsGrid::BlacsGrid(const Comm& comm)
+    : BlacsGrid(comm, default_rows(comm.size()), comm.size() / default_rows(comm.size())) {}
 
 BlacsGrid::BlacsGrid(const Comm& comm, int nprow, int npcol) : comm_(comm), nprow_(nprow), npcol_(npcol) {
   if (nprow < 1 || npcol < 1 || nprow * npcol != comm.size())

@@ -33,6 +33,9 @@ class BlacsGrid {
   int nprow_ = 1, npcol_ = 1, myrow_ = 0, mycol_ = 0;
 };
 
+// The shape BlacsGrid(comm) chooses for `ranks` ranks (rows ≤ cols); no MPI needed (`pgdx plan`).
+void default_grid_shape(int ranks, int& rows, int& cols);
+
 // The grid for a communicator, or null on one rank (DistMatrix then uses plain LAPACK).
 std::shared_ptr<const BlacsGrid> make_grid(const Comm& comm);
 

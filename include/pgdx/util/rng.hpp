@@ -12,6 +12,9 @@ namespace pgdx {
 // Purposes get independent streams so, e.g., a different batch order never changes the init.
 enum class Stream : std::uint64_t { init = 1, data = 2, minibatch = 3, test = 4, teacher = 5, kernel_probe = 6 };
 
+// One splitmix64 step: advances x and returns a well-mixed word (also a stateless hash of x).
+std::uint64_t splitmix64(std::uint64_t& x);
+
 class Rng {
  public:
   Rng(std::uint64_t seed, Stream stream);

@@ -105,9 +105,12 @@ pid_t launch_point(const SweepArguments& args, const std::string& out, long k, i
                    const std::string& outcome) {
   const char* mpiexec = std::getenv("PGDX_MPIEXEC");
   std::vector<std::string> argv = {mpiexec ? mpiexec : "mpirun", "-n", std::to_string(args.ranks)};
-  // Each mpirun binds its ranks from core 0 up, unaware of the others: with several points at
-  // once they would all share the first cores (measured: two 1-rank points on core 0, 2.9x slower).
-  if (args.jobs > 1) argv.insert(argv.end(), {"--bind-to", "none"});
+  // Each mpirun binds its ranks from core 0 up, unaware of any other: points side by side (-j > 1),
+  // two sweeps started from two shells, or a sweep beside a training run would all share the first
+  // cores (measured: two 1-rank points on core 0, 2.9x slower; two -j 1 sweeps, each point at 50 %
+  // of one core). Binding bought nothing measurable (docs/performance.md, the grid shape), so the
+  // launcher never binds.
+  argv.insert(argv.end(), {"--bind-to", "none"});
   argv.insert(argv.end(), {self_path(), "sweep", args.config_file, "--task-id", std::to_string(k), "--out", out,
                            "--quiet"});
   for (const std::string& o : args.overrides) {

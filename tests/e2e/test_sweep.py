@@ -126,8 +126,9 @@ def test_submit_splits_arrays_larger_than_max_array_size(tmp_path):
     assert len(post) == 1 and "--dependency=afterok:DRYRUN:DRYRUN:DRYRUN:DRYRUN" in post[0]
 
 
-def test_local_points_run_side_by_side_are_not_bound_to_the_same_cores(tmp_path):
-    """Each mpirun binds from core 0 up; with -j > 1 the launcher must unbind them."""
+def test_local_points_are_never_bound_to_the_same_cores(tmp_path):
+    """Each mpirun binds from core 0 up, unaware of other sweeps or runs on the machine: the launcher
+    must unbind every point, with -j 1 too (two sweeps from two shells both bind to core 0)."""
     record = tmp_path / "argv.txt"
     wrapper = tmp_path / "mpirun_wrapper.sh"
     wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {record}\nexec {shutil.which(MPIEXEC) or MPIEXEC} "$@"\n')
@@ -138,7 +139,7 @@ def test_local_points_run_side_by_side_are_not_bound_to_the_same_cores(tmp_path)
                         "--set", "run.steps=2"], env=env, check=True, capture_output=True)
     lines = record.read_text().splitlines()
     assert len(lines) == 8
-    assert sum("--bind-to none" in line for line in lines) == 4  # exactly the -j 2 launches
+    assert all("--bind-to none" in line for line in lines)
 
 
 def test_status_calls_an_unreadable_final_file_corrupt(tmp_path):

@@ -47,7 +47,7 @@ def row(run: Run) -> dict:
     _, train = fig6_polynomial.normalised(run, "train_loss")
     _, test = fig6_polynomial.normalised(run, "test_loss")
     return {
-        "optimizer": fig6_polynomial.NAMES[run.optimizer], "lr": float(run.attrs.get("optimizer.lr", math.nan)),
+        "optimizer": fig6_polynomial.NAMES[run.optimizer], "lr": float(run.config.get("optimizer", {}).get("lr", math.nan)),
         "alpha": fig6_polynomial.alpha(run), "steps": int(run.history["step"][-1]),
         "delay": sweeps.loss_delay(run).text(),
         "train_half": train_half, "test_half": test_half,

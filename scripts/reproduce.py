@@ -216,6 +216,7 @@ def main(argv=None) -> int:
     where.add_argument("--local", action="store_true", help="run on this machine (the default)")
     where.add_argument("--slurm", action="store_true", help="submit every job to Slurm, and a drawing job after them")
     where.add_argument("--draw-only", action="store_true", help="only draw the figures and write the claims report")
+    where.add_argument("--plan", action="store_true", help="only print the plan: points and predicted wall per figure")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="--local: runs at a time (default 1)")
     parser.add_argument("--ranks", type=int, default=2, help="MPI ranks per run (default 2)")
     parser.add_argument("--out", type=pathlib.Path, default=None,
@@ -230,6 +231,9 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"--only: unknown figure(s) {', '.join(unknown)}")
     figures = [(f.name, f.quick if args.quick else f.full) for f in FIGURES if not wanted or f.name in wanted]
+    if args.plan:  # reads what --out holds, writes nothing
+        print_plan(jobs_once(figures), out, args.ranks, args.jobs, args.quick)
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     if not args.draw_only:

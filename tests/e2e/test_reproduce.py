@@ -39,3 +39,13 @@ def test_quick_reproduction_runs_draws_and_a_second_call_only_redraws(tmp_path):
 def test_unknown_figure_is_refused_with_exit_2(tmp_path):
     result = reproduce("--only", "fig99", "--out", tmp_path)
     assert result.returncode == 2 and "fig99" in result.stderr
+
+
+def test_plan_prints_points_and_wall_per_figure_and_writes_nothing(tmp_path):
+    out = tmp_path / "never_written"
+    result = reproduce("--plan", "--only", "fig3,fig9", "--out", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"fig3\s+4 points,\s+4 to run, ≈ \S+ \S+ of runs", result.stdout), result.stdout
+    assert re.search(r"fig9\s+4 points,\s+4 to run", result.stdout), result.stdout
+    assert "predicted wall for what is left" in result.stdout
+    assert not out.exists()  # --plan runs nothing, draws nothing, creates no folder

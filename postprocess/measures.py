@@ -138,6 +138,22 @@ def crossing(steps, values, threshold: float, finished: bool, below: bool = Fals
     return Bound(float(np.asarray(steps)[-1]) + 1 if len(steps) else 0.0, exact=False)
 
 
+def half_drop(steps, values, finished: bool) -> Bound:
+    """The curve's own half-way step: the first record at which the value is at most
+    (values[0] + final)/2, final its last value — when it has made half of its total fall,
+    whatever level it ends at (a loss that plateaus high still has one). inf if a finished curve
+    never fell (final ≥ start); for a run in progress a lower bound, since a later, lower final
+    value only moves the half-way point later."""
+    steps, values = curve(steps, values)
+    if not values.size or not np.isfinite(values[[0, -1]]).all():
+        return Bound(math.nan, finished)
+    start, final = float(values[0]), float(values[-1])
+    if final >= start:
+        return Bound(math.inf) if finished else Bound(float(steps[-1]) + 1, exact=False)
+    hits = np.flatnonzero(values <= 0.5 * (start + final))
+    return Bound(float(steps[hits[0]]), exact=finished)
+
+
 def delay(first: Bound, second: Bound) -> Bound:
     """second − first, e.g. the grokking delay = test crossing − train crossing. Undefined (NaN)
     unless the first crossing is known; a lower bound while the second is not yet; inf if a

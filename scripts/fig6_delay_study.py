@@ -3,8 +3,8 @@
 
 Reads finished Fig. 6 runs (jobs/fig6_polynomial.toml or variants of it: any folder of
 polynomial-teacher run files) and prints one row per run:
-  - the claims' fixed-threshold delay: train loss < 0.1 → test loss < 0.5 (normalised by step 0),
-    the measurable of `fig6.*_delay_*` (postprocess/claims/sweeps.py);
+  - the fixed-threshold delay: train loss < 0.1 → test loss < 0.5 (normalised by step 0), the
+    measurable of `fig6.*_delay_*` (postprocess/claims/sweeps.py);
   - each curve's own half-drop step: the first step at which the normalised loss has fallen half of
     the way from 1 to its final value, for train and test, and their difference and ratio. A test
     loss that plateaus (GD at α = 16 ends at 0.56) still has a half-drop step, so this delay is
@@ -22,24 +22,17 @@ import math
 import pathlib
 import sys
 
-import numpy as np
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from postprocess import fig6_polynomial, measures  # noqa: E402
-from postprocess.claims import sweeps  # noqa: E402
+from postprocess.claims import sweeps  # noqa: E402  (the ray crossings)
 from postprocess.runs import Run, load_runs  # noqa: E402
 
 
 def half_drop_step(run: Run, quantity: str) -> float:
-    """First step where loss/loss₀ ≤ (1 + final)/2, the curve's own half-way point; NaN if it never
-    falls (final ≥ 1)."""
-    steps, values = fig6_polynomial.normalised(run, quantity)
-    final = float(values[-1])
-    if not np.isfinite(final) or final >= 1.0:
-        return math.nan
-    step = measures.first_crossing(steps, values, 0.5 * (1.0 + final), below=True)
-    return math.nan if step is None else float(step)
+    """measures.half_drop of the normalised loss of a finished run; NaN if it never falls."""
+    bound = measures.half_drop(*fig6_polynomial.normalised(run, quantity), finished=True)
+    return math.nan if math.isinf(bound.value) else bound.value
 
 
 def row(run: Run) -> dict:
@@ -49,7 +42,8 @@ def row(run: Run) -> dict:
     return {
         "optimizer": fig6_polynomial.NAMES[run.optimizer], "lr": float(run.config.get("optimizer", {}).get("lr", math.nan)),
         "alpha": fig6_polynomial.alpha(run), "steps": int(run.history["step"][-1]),
-        "delay": sweeps.loss_delay(run).text(),
+        "delay": measures.delay(*(measures.crossing(*fig6_polynomial.normalised(run, q), level, True, below=True)
+                                  for q, level in (("train_loss", 0.1), ("test_loss", 0.5)))).text(),
         "train_half": train_half, "test_half": test_half,
         "final_train": float(train[-1]), "final_test": float(test[-1]),
         "ray_train": sweeps.ray_crossing(run, "train").text(), "ray_test": sweeps.ray_crossing(run, "test").text(),
@@ -64,7 +58,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dirs", nargs="+", type=pathlib.Path)
     args = parser.parse_args()
-    rows = [row(run) for d in args.run_dirs for run in load_runs(d) if run.task == fig6_polynomial.TASK]
+    runs = [run for d in args.run_dirs for run in load_runs(d) if run.task == fig6_polynomial.TASK]
+    for run in runs:
+        if run.status != "completed":
+            print(f"skipped (status {run.status}): {run.path}")
+    rows = [row(run) for run in runs if run.status == "completed"]
     rows.sort(key=lambda r: (r["optimizer"], r["lr"], r["alpha"]))
     print("| optimizer | η | α | steps | delay 0.1 → 0.5 | train half-drop | test half-drop | own delay | "
           "ratio | final train / test | ray train / (1,…,1) < 0.1 × peak |")

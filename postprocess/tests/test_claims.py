@@ -87,6 +87,20 @@ def test_crossing_bounds_and_the_delay_between_two_crossings():
     assert (never.text(), not_yet.text(), Bound(12.0).text()) == ("never", "> 81 so far", "12")
 
 
+def test_half_drop_is_the_curves_own_half_way_step():
+    steps = np.array([0, 10, 20, 40, 80])
+    plateau = np.array([1.0, 0.9, 0.7, 0.6, 0.6])  # ends at 0.6: half-way is 0.8, reached at 20
+    assert measures.half_drop(steps, plateau, finished=True) == Bound(20.0)
+    assert measures.half_drop(steps, 4.0 * plateau, finished=True) == Bound(20.0)  # scale-free
+    # In progress, the last value is only an upper bound on the final one: a lower bound on the step.
+    assert measures.half_drop(steps[:2], plateau[:2], finished=False) == Bound(10.0, exact=False)  # final: 20
+    rising = np.array([1.0, 1.2, 1.1, 1.3, 1.0])
+    assert measures.half_drop(steps, rising, finished=True) == Bound(math.inf)
+    assert measures.half_drop(steps, rising, finished=False) == Bound(81.0, exact=False)
+    # The fixed threshold 0.5 never sees the plateau at 0.6 fall; the half-way step does.
+    assert measures.crossing(steps, plateau, 0.5, finished=True, below=True) == Bound(math.inf)
+
+
 @pytest.mark.parametrize("a, b, at_most, before", [
     (Bound(5.0), Bound(7.0), True, True), (Bound(7.0), Bound(7.0), True, False),
     (Bound(8.0), Bound(7.0), False, False), (Bound(5.0), Bound(7.0, exact=False), True, True),

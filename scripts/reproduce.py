@@ -67,7 +67,7 @@ FIGURES = (
     # Fig. 10 has its own LM reading (jobs/fig10_mnist_losses.toml's header).
     Figure("fig10", (Job("fig10_mnist_losses.toml", "fig10_mnist_losses"),),
            (Job("smoke_fig10_mnist_losses.toml", "fig10_mnist_losses"),), ("fig10_mnist_losses",)),
-    Figure("fig11", (Job("fig11_mnist_ce.toml", "fig11_mnist_ce"),),
+    Figure("fig11", (Job("fig11_mnist_ce.toml", "fig11_mnist_ce"), Job("fig11_mnist_ce_ggn.toml", "fig11_mnist_ce")),
            (Job("smoke_fig11_mnist_ce.toml", "fig11_mnist_ce"),), ("fig11_mnist_ce",)),
     Figure("fig12", (Job("fig12_continuation.toml", "fig12_continuation"),),
            (Job("smoke_fig12_continuation.toml", "fig12_continuation"),), ("fig12_continuation", "fig8_transformer")),

@@ -201,7 +201,9 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
   double flops_gram = 0.0, seconds_solve = 0.0;
   if (plan.second_order) {
     const double k_local = N * N / (plan.distributed_gram ? P : 1.0);
-    const double copies = first.method == optim::Method::lm ? 2.0 : 3.0;  // K + factor (+ eigenvectors)
+    // LM and GGN factor the damped K (Cholesky); GN decomposes it (eigenvectors: a third copy).
+    const bool cholesky = first.method == optim::Method::lm || first.method == optim::Method::ggn;
+    const double copies = cholesky ? 2.0 : 3.0;  // K + factor (+ eigenvectors)
     bytes += kDouble * copies * k_local;
     if (plan.structured) {
       double factors = 0.0;
@@ -213,8 +215,7 @@ Plan make_plan(const io::RunConfig& c, int ranks) {
     }
     flops_gram = gram_flops(plan.structured, N, n, widths, inputs, p);
     const double n3 = N * N * N;
-    seconds_solve = first.method == optim::Method::lm ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0)
-                                                            : eigen_seconds(N);
+    seconds_solve = cholesky ? n3 / 3.0 / kCholeskyRate / (plan.distributed_gram ? P : 1.0) : eigen_seconds(N);
   }
   plan.bytes_per_rank = bytes;
   const double forward_backward = 6.0 * p * n / P / kVectorRate;

@@ -242,8 +242,13 @@ class Reader {
 }  // namespace
 
 std::string phase_methods(const RunConfig& c, const std::string& separator) {
+  // Consecutive phases of one method are one optimizer with a rate schedule (a warm start, say):
+  // named once, so that a figure keyed on the method finds the run.
   std::string text;
-  for (const run::Phase& phase : c.phases) text += (text.empty() ? "" : separator) + optim::to_string(phase.optimizer.method);
+  for (std::size_t i = 0; i < c.phases.size(); ++i) {
+    if (i > 0 && c.phases[i].optimizer.method == c.phases[i - 1].optimizer.method) continue;
+    text += (text.empty() ? "" : separator) + optim::to_string(c.phases[i].optimizer.method);
+  }
   return text;
 }
 

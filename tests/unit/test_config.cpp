@@ -251,6 +251,13 @@ weight_decay = 0.1
   CHECK(c.phases[1].optimizer.weight_decay == 0.1);
   CHECK(c.phases[1].optimizer.mu_scale == optim::MuScale::sum);  // inherited from [optimizer]
   CHECK(c.run.name == "job_lm_then_adamw_seed3");
+  CHECK(io::phase_methods(c, "+") == "lm+adamw");
+  // Two phases of one method (a rate schedule, e.g. a warm start) name the method once.
+  std::string warm = text;
+  warm.replace(warm.find("name = \"adamw\""), std::string("name = \"adamw\"").size(), "name = \"lm\"");
+  const auto warm_start = io::parse_run_config(warm, "job.toml");
+  CHECK(io::phase_methods(warm_start, "+") == "lm");
+  CHECK(warm_start.run.name == "job_lm_seed3");
   CHECK(io::parse_run_config(phases, "job.toml").run.steps == 10);  // a run.steps equal to the sum is fine
   CHECK(error_of(phases, {"run.steps=12"}) ==
         "job.toml: key 'run.steps': is 12 but the phases add up to 10 (a smaller run.steps stops the run early; "

@@ -58,7 +58,8 @@ struct RunConfig {
 // What the training loop needs of a config (run/trainer_options.hpp).
 run::TrainerOptions trainer_options(const RunConfig& config);
 
-// The phases' optimizer names joined by `separator` ("lm", or "lm_then_adamw").
+// The phases' optimizer names joined by `separator` ("lm", or "lm_then_adamw"); consecutive phases
+// of one method are named once.
 std::string phase_methods(const RunConfig& config, const std::string& separator);
 
 // True when two effective configs (RunConfig::effective_toml) describe the same single-phase run

@@ -25,27 +25,24 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from postprocess import fig6_polynomial, measures  # noqa: E402
-from postprocess.claims import sweeps  # noqa: E402  (the ray crossings)
+from postprocess.claims import sweeps  # noqa: E402  (the claims' delay and ray crossings)
 from postprocess.runs import Run, load_runs  # noqa: E402
 
 
-def half_drop_step(run: Run, quantity: str) -> float:
-    """measures.half_drop of the normalised loss of a finished run; NaN if it never falls."""
-    bound = measures.half_drop(*fig6_polynomial.normalised(run, quantity), finished=True)
+def half_drop_step(curve) -> float:
+    """measures.half_drop of a finished run's normalised loss; NaN if it never falls."""
+    bound = measures.half_drop(*curve, finished=True)
     return math.nan if math.isinf(bound.value) else bound.value
 
 
 def row(run: Run) -> dict:
-    train_half, test_half = half_drop_step(run, "train_loss"), half_drop_step(run, "test_loss")
-    _, train = fig6_polynomial.normalised(run, "train_loss")
-    _, test = fig6_polynomial.normalised(run, "test_loss")
+    train, test = (fig6_polynomial.normalised(run, q) for q in ("train_loss", "test_loss"))
     return {
         "optimizer": fig6_polynomial.NAMES[run.optimizer], "lr": float(run.config.get("optimizer", {}).get("lr", math.nan)),
         "alpha": fig6_polynomial.alpha(run), "steps": int(run.history["step"][-1]),
-        "delay": measures.delay(*(measures.crossing(*fig6_polynomial.normalised(run, q), level, True, below=True)
-                                  for q, level in (("train_loss", 0.1), ("test_loss", 0.5)))).text(),
-        "train_half": train_half, "test_half": test_half,
-        "final_train": float(train[-1]), "final_test": float(test[-1]),
+        "delay": sweeps.loss_delay(run).text(),
+        "train_half": half_drop_step(train), "test_half": half_drop_step(test),
+        "final_train": float(train[1][-1]), "final_test": float(test[1][-1]),
         "ray_train": sweeps.ray_crossing(run, "train").text(), "ray_test": sweeps.ray_crossing(run, "test").text(),
     }
 

@@ -87,8 +87,6 @@ Machine reference_machine() {
   return m;
 }
 
-void grid_shape(int ranks, int& rows, int& cols) { parallel::default_grid_shape(ranks, rows, cols); }
-
 double mlp_params(const std::vector<std::size_t>& d, bool bias) {
   double p = 0.0;
   for (std::size_t l = 0; l + 1 < d.size(); ++l) p += double(d[l + 1]) * (double(d[l]) + (bias ? 1.0 : 0.0));
@@ -153,7 +151,7 @@ StepCost model_step(const StepShape& s, int ranks, const Machine& m) {
   c.rows = N;
   c.params = p;
   c.distributed = ranks > 1 && N >= double(s.distributed_min_rows);
-  if (c.distributed) grid_shape(ranks, c.grid_rows, c.grid_cols);
+  if (c.distributed) parallel::default_grid_shape(ranks, c.grid_rows, c.grid_cols);
   const int pr = c.grid_rows, pc = c.grid_cols;
   const double share = c.distributed ? R : 1.0;  // K's entries per rank: N²/share
   const double my_samples = std::ceil(n / R);    // the busiest rank's samples

@@ -74,9 +74,6 @@ struct StepCost {
   double seconds() const { return compute_seconds() + solve_seconds() + communication_seconds(); }
 };
 
-// The BLACS grid pgdx builds for R ranks (parallel::default_grid_shape): nprow = the largest divisor
-// of R not above √R, npcol = R / nprow (wide: 2 → 1 × 2, 4 → 2 × 2, 8 → 2 × 4).
-void grid_shape(int ranks, int& rows, int& cols);
 
 // Parameter count of the MLP.
 double mlp_params(const std::vector<std::size_t>& layers, bool bias);
